@@ -1,5 +1,7 @@
 """Hypothesis profiles: ``dev`` (default), ``ci`` (derandomized) and ``thorough``."""
 
+import os
+
 from hypothesis import HealthCheck, settings
 
 _common = dict(
@@ -10,3 +12,11 @@ _common = dict(
 settings.register_profile("dev", max_examples=20, deadline=None, **_common)
 settings.register_profile("ci", max_examples=15, deadline=None, derandomize=True, **_common)
 settings.register_profile("thorough", max_examples=300, deadline=None, **_common)
+# --hypothesis-profile (hypothesis' own option) overrides this default.
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def current() -> str:
+    """The name of the loaded profile, for the report header."""
+    getter = getattr(settings, "get_current_profile_name", None)  # hypothesis >= 6.1xx
+    return getter() if getter else getattr(settings, "_current_profile", "default")

@@ -1,0 +1,57 @@
+"""Command line: ``python -m conformance {gate,matrix,render}``.
+
+Exit codes: 0 success, 1 the gate found regressions, 2 a file is unreadable, mismatched or
+malformed (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from conformance import gate, matrix
+from conformance import report as report_mod
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    g = commands.add_parser("gate", help="fail when a behaviour that passed in the baseline "
+                                         "no longer passes")
+    g.add_argument("--baseline", required=True, help="the old report.json")
+    g.add_argument("--report", required=True, help="the new report.json")
+    g.add_argument("--allow-other-impl", action="store_true",
+                   help="compare reports of different implementations")
+
+    m = commands.add_parser("matrix", help="behaviours x implementations table from reports")
+    m.add_argument("reports", nargs="+", help="report.json files, any number")
+    m.add_argument("--out", default="reports/matrix", help="directory for matrix.md/.html")
+
+    r = commands.add_parser("render", help="write report.md and report.html from report.json")
+    r.add_argument("report", help="a report.json")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "gate":
+            result = gate.compare(report_mod.load(args.baseline), report_mod.load(args.report),
+                                  allow_other_impl=args.allow_other_impl)
+            print(gate.format_result(result))
+            return 0 if result.passed else 1
+        if args.command == "matrix":
+            written = matrix.write([report_mod.load(p) for p in args.reports], Path(args.out))
+            print("\n".join(str(p) for p in written))
+            return 0
+        report = report_mod.load(args.report)
+        written = report_mod.write(report, Path(args.report).parent)
+        print("\n".join(str(p) for p in written[1:]))
+        return 0
+    except report_mod.ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Known deviations of one implementation: ``conformance/expectations/<impl>.yaml``.
+
+An entry names a behaviour (covering all its tests) or a test node id (covering all its
+parametrizations unless the id has ``[...]``), the failure kind it is expected to show
+(an exception class name, or ``mismatch`` for an AssertionError) and a reason a reader can
+verify. The plugin runs them as strict expected failures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+EXPECTATIONS_DIR = Path(__file__).with_name("expectations")
+MISMATCH = "mismatch"
+TIMEOUT = "timeout"
+
+
+class ExpectationsError(Exception):
+    """The expectations file is unreadable or malformed (one line, names the file)."""
+
+
+@dataclass(frozen=True)
+class Deviation:
+    kind: str
+    reason: str
+    behavior: str | None = None
+    test: str | None = None
+    upstream: str | None = None
+
+    @property
+    def target(self) -> str:
+        return self.behavior or self.test or ""
+
+    def matches(self, nodeid: str, behavior_ids) -> bool:
+        if self.behavior is not None:
+            return self.behavior in behavior_ids
+        if "[" in self.test:
+            return nodeid == self.test
+        return nodeid == self.test or nodeid.startswith(self.test + "[")
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+def path_for(impl_name: str) -> Path:
+    return EXPECTATIONS_DIR / f"{impl_name}.yaml"
+
+
+def load(impl_name: str, path: Path | None = None, known_behaviors=None) -> list[Deviation]:
+    """The deviations listed for ``impl_name``; none when it has no file."""
+    path = Path(path) if path else path_for(impl_name)
+    if not path.exists():
+        return []
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ExpectationsError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
+    if not isinstance(document, dict):
+        raise ExpectationsError(f"{path}: expected a mapping with 'implementation' and "
+                                f"'deviations'")
+    if document.get("implementation") not in (None, impl_name):
+        raise ExpectationsError(f"{path}: is for implementation "
+                                f"{document.get('implementation')!r}, not {impl_name!r}")
+    entries = document.get("deviations") or []
+    if not isinstance(entries, list):
+        raise ExpectationsError(f"{path}: 'deviations' must be a list")
+    deviations = [_parse(entry, f"{path}: deviations[{i}]", known_behaviors)
+                  for i, entry in enumerate(entries)]
+    targets = [d.target for d in deviations]
+    duplicates = sorted({t for t in targets if targets.count(t) > 1})
+    if duplicates:
+        raise ExpectationsError(f"{path}: listed twice: {', '.join(duplicates)}")
+    return deviations
+
+
+def _parse(entry, where: str, known_behaviors) -> Deviation:
+    if not isinstance(entry, dict):
+        raise ExpectationsError(f"{where}: expected a mapping")
+    unknown = set(entry) - {"behavior", "test", "kind", "reason", "upstream"}
+    if unknown:
+        raise ExpectationsError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    if ("behavior" in entry) == ("test" in entry):
+        raise ExpectationsError(f"{where}: give exactly one of 'behavior' or 'test'")
+    for key in ("kind", "reason"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise ExpectationsError(f"{where} ({entry.get('behavior') or entry.get('test')}): "
+                                    f"'{key}' is required")
+    behavior = entry.get("behavior")
+    if behavior is not None and known_behaviors is not None and behavior not in known_behaviors:
+        raise ExpectationsError(f"{where}: behaviour {behavior!r} is not in the catalogue")
+    return Deviation(kind=entry["kind"].strip(), reason=" ".join(entry["reason"].split()),
+                     behavior=behavior, test=entry.get("test"), upstream=entry.get("upstream"))
+
+
+def failure_kind(exc_type: type, message: str = "") -> str:
+    """The kind of a failure as expectations name it."""
+    if issubclass(exc_type, AssertionError):
+        return MISMATCH
+    if exc_type.__name__ == "Failed" and message.lstrip().startswith("Timeout"):
+        return TIMEOUT  # pytest-timeout fails the test with "Timeout (>Ns) ..."
+    return exc_type.__name__
+
+
+def kind_matches(expected: str, exc_type: type, message: str = "") -> bool:
+    """True when a failure of ``exc_type`` is of the ``expected`` kind (a base class counts)."""
+    if expected in (MISMATCH, TIMEOUT):
+        return failure_kind(exc_type, message) == expected
+    return any(cls.__name__ == expected for cls in exc_type.__mro__)
