@@ -138,7 +138,9 @@ def _load_module(path: str) -> ModuleType:
 def _describe(name: str, keras: ModuleType) -> Implementation:
     version = str(getattr(keras, "__version__", "unknown"))
     backend = _backend_name(keras)
-    major = int(version.split(".")[0]) if version[:1].isdigit() else 0
+    # an implementation that is not Keras itself may say which Keras API it implements
+    api_version = str(getattr(keras, "__keras_api_version__", version))
+    major = int(api_version.split(".")[0]) if api_version[:1].isdigit() else 0
     return Implementation(
         name=name,
         keras=keras,
