@@ -1,4 +1,4 @@
-"""Command line: ``python -m conformance {gate,matrix,render}``.
+"""Command line: ``python -m conformance {gate,matrix,bench,render}``.
 
 Exit codes: 0 success, 1 the gate found regressions, 2 a file is unreadable, mismatched or
 malformed (one line on stderr).
@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance import gate, matrix
+from conformance import bench, gate, matrix
 from conformance import report as report_mod
 
 
@@ -30,6 +30,9 @@ def main(argv=None) -> int:
     m.add_argument("reports", nargs="+", help="report.json files, any number")
     m.add_argument("--out", default="reports/matrix", help="directory for matrix.md/.html")
 
+    b = commands.add_parser("bench", help="compare pytest-benchmark JSON files (ratios)")
+    b.add_argument("results", nargs="+", help="benchmark JSON files; the first is the base")
+
     r = commands.add_parser("render", help="write report.md and report.html from report.json")
     r.add_argument("report", help="a report.json")
 
@@ -43,6 +46,9 @@ def main(argv=None) -> int:
         if args.command == "matrix":
             written = matrix.write([report_mod.load(p) for p in args.reports], Path(args.out))
             print("\n".join(str(p) for p in written))
+            return 0
+        if args.command == "bench":
+            print(bench.table([bench.load(p) for p in args.results]))
             return 0
         report = report_mod.load(args.report)
         written = report_mod.write(report, Path(args.report).parent)
