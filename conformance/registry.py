@@ -135,8 +135,12 @@ def _load_module(path: str) -> ModuleType:
     return namespace
 
 
+# the distribution whose version is the implementation's when its namespace has no __version__
+DISTRIBUTION = {"tfkeras-legacy": "tf-keras", "tfkeras": "keras"}
+
+
 def _describe(name: str, keras: ModuleType) -> Implementation:
-    version = str(getattr(keras, "__version__", "unknown"))
+    version = str(getattr(keras, "__version__", None) or _dist_version(DISTRIBUTION.get(name)))
     backend = _backend_name(keras)
     # an implementation that is not Keras itself may say which Keras API it implements
     api_version = str(getattr(keras, "__keras_api_version__", version))
@@ -150,6 +154,15 @@ def _describe(name: str, keras: ModuleType) -> Implementation:
         keras_major=major,
         packages=_package_versions(),
     )
+
+
+def _dist_version(dist: str | None) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist) if dist else "unknown"
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _backend_name(keras: ModuleType) -> str:
