@@ -1,0 +1,66 @@
+"""Activation functions: `keras.activations.<name>(x, ...)` and `keras.activations.get(name)`.
+
+Spec sources: 004 (the activation names relu, softplus, softsign, sigmoid, tanh, hard_sigmoid,
+linear; softmax for the output layer), 002 §4.2 (heading only) and the Keras 2 activations page
+(keras.io/zh/activations), which documents elu(x, alpha), selu, exponential, relu(x, alpha,
+max_value, threshold), softmax(x, axis) and hard_sigmoid as 0.2 * x + 0.5 clipped to [0, 1].
+Values are golden, recorded from tf-keras 2.21 (fixtures/activations.json); the grid covers
+saturation (+-20), the hard_sigmoid corners (+-2.5) and zero. Inputs are tensors made with
+`keras.backend.constant` ("x: Input tensor"; tf-keras's softmax and hard_sigmoid reject arrays).
+"""
+
+import numpy as np
+import pytest
+
+from conformance import golden
+from conformance.assertions import assert_allclose
+
+# golden case -> behaviour it checks
+VALUES = {
+    "relu": "activations.relu",
+    "relu_alpha": "activations.relu.alpha",
+    "relu_max_value": "activations.relu.max_value",
+    "relu_threshold": "activations.relu.threshold",
+    "softplus": "activations.softplus",
+    "softsign": "activations.softsign",
+    "sigmoid": "activations.sigmoid",
+    "tanh": "activations.tanh",
+    "hard_sigmoid": "activations.hard_sigmoid",
+    "linear": "activations.linear",
+    "elu": "activations.elu",
+    "elu_alpha": "activations.elu.alpha",
+    "selu": "activations.selu",
+    "exponential": "activations.exponential",
+    "softmax": "activations.softmax",
+    "softmax_axis0": "activations.softmax.axis",
+    "softmax_3d_axis1": "activations.softmax.axis",
+}
+
+# Cases with default arguments: what a string name in Dense(activation=...) stands for.
+BY_NAME = [
+    "relu", "softplus", "softsign", "sigmoid", "tanh", "hard_sigmoid", "linear", "elu", "selu",
+    "exponential", "softmax",
+]
+
+
+def assert_activation(got, case, what):
+    __tracebackhide__ = True
+    assert_allclose(np.asarray(got), case.expected, rtol=case.rtol, atol=case.atol, what=what)
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.behavior(b)) for n, b in VALUES.items()]
+)
+def test_activation_values_match_keras2(keras, name):
+    case = golden.case("activations", name)
+    function = getattr(keras.activations, case["function"])
+    got = function(keras.backend.constant(case.input("x")), **case["kwargs"])
+    assert_activation(got, case, f"keras.activations.{case['function']}(x, **{case['kwargs']})")
+
+
+@pytest.mark.behavior("activations.get")
+@pytest.mark.parametrize("name", BY_NAME)
+def test_string_name_resolves_to_the_activation(keras, name):
+    case = golden.case("activations", name)
+    got = keras.activations.get(name)(keras.backend.constant(case.input("x")))
+    assert_activation(got, case, f"keras.activations.get({name!r})(x)")
