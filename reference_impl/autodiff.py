@@ -117,6 +117,12 @@ class Tensor:
     def __neg__(self):
         return negative(self)
 
+    def __abs__(self):
+        return abs(self)
+
+    def __abs__(self):
+        return abs(self)
+
     def __matmul__(self, other):
         return matmul(self, other)
 

@@ -116,7 +116,14 @@ def clip(x, min_value, max_value):
 
 
 def dot(x, y):
-    return ad.matmul(x, y)
+    """numpy.dot semantics: contract the last axis of x with the second-to-last of y."""
+    x, y = ad.as_tensor(x), ad.as_tensor(y)
+    if y.ndim <= 2:
+        return ad.matmul(x, y)
+    axes = (y.ndim - 2, *range(y.ndim - 2), y.ndim - 1)
+    flat_y = ad.reshape(ad.transpose(y, axes), (y.shape[-2], -1))
+    flat_x = ad.reshape(x, (-1, x.shape[-1]))
+    return ad.reshape(ad.matmul(flat_x, flat_y), (*x.shape[:-1], *y.shape[:-2], y.shape[-1]))
 
 
 def batch_dot(x, y, axes=None):

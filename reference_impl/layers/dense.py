@@ -1,0 +1,50 @@
+"""Dense: ``output = activation(dot(input, kernel) + bias)``, on the last axis of any rank."""
+
+from reference_impl import activations, initializers, regularizers
+from reference_impl import autodiff as ad
+from reference_impl.engine.base_layer import Layer
+
+
+class Dense(Layer):
+    def __init__(self, units, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units),
+                                      self.kernel_initializer, self.kernel_regularizer)
+        self.bias = (self.add_weight("bias", (self.units,), self.bias_initializer,
+                                     self.bias_regularizer) if self.use_bias else None)
+
+    def call(self, inputs):
+        outputs = ad.matmul(inputs, self.kernel)
+        if self.use_bias:
+            outputs = outputs + self.bias
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": _serialize(self.kernel_initializer, initializers),
+                "bias_initializer": _serialize(self.bias_initializer, initializers),
+                "kernel_regularizer": _serialize(self.kernel_regularizer, regularizers),
+                "bias_regularizer": _serialize(self.bias_regularizer, regularizers)}
+
+
+def _serialize(obj, module):
+    if obj is None or isinstance(obj, str):
+        return obj
+    return module.serialize(obj)

@@ -1,0 +1,4 @@
+"""``keras.preprocessing``: sequence and text utilities."""
+
+# ruff: noqa: F401
+from reference_impl.preprocessing import sequence, text

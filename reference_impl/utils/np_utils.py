@@ -1,0 +1,23 @@
+"""NumPy helpers of ``keras.utils``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def to_categorical(y, num_classes=None, dtype="float32"):
+    """Class vector (integers 0..num_classes-1) to a one-hot matrix; a trailing axis of
+    size 1 is dropped, as in ``to_categorical(np.random.randint(10, size=(1000, 1)))``."""
+    y = np.asarray(y, dtype="int64")
+    shape = y.shape
+    if shape and shape[-1] == 1 and len(shape) > 1:
+        shape = shape[:-1]
+    y = y.ravel()
+    num_classes = int(num_classes) if num_classes is not None else int(y.max()) + 1
+    return np.eye(num_classes, dtype=dtype)[y].reshape((*shape, num_classes))
+
+
+def normalize(x, axis=-1, order=2):
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
