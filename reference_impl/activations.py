@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from reference_impl import autodiff as ad
 from reference_impl import backend as K
 

@@ -120,9 +120,6 @@ class Tensor:
     def __abs__(self):
         return abs(self)
 
-    def __abs__(self):
-        return abs(self)
-
     def __matmul__(self, other):
         return matmul(self, other)
 
@@ -292,6 +289,12 @@ def sigmoid(x):
     return _unary(x, forward, lambda g, x, o: g * o * (1 - o))
 
 
+def softplus(x):
+    """log(1 + e^x), computed without overflow; its derivative is the sigmoid."""
+    return _unary(x, lambda x: np.logaddexp(0, x).astype(x.dtype),
+                  lambda g, x, o: g * sigmoid(x).data)
+
+
 def relu(x):
     return _unary(x, lambda x: np.maximum(x, 0), lambda g, x, o: g * (x > 0))
 
@@ -417,7 +420,7 @@ def reverse(x, axis):
 
 def pad(x, pad_width, constant=0.0):
     x = as_tensor(x)
-    slices = tuple(slice(before, before + n) for (before, _), n in zip(pad_width, x.shape))
+    slices = tuple(slice(before, before + n) for (before, _), n in zip(pad_width, x.shape, strict=True))
     return op(np.pad(x.data, pad_width, constant_values=constant), (x,), lambda g: (g[slices],))
 
 

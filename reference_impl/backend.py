@@ -148,8 +148,7 @@ def softmax(x, axis=-1):
 
 
 def softplus(x):
-    # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), stable for large |x|
-    return ad.relu(x) + ad.log(1.0 + ad.exp(-ad.abs(x)))
+    return ad.softplus(x)
 
 
 def softsign(x):

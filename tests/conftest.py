@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+import conformance.hypothesis_profiles  # noqa: F401  (dev / ci / thorough, as in the suite)
+
 REPO = Path(__file__).resolve().parent.parent
 
 # A third-party "implementation": the smallest module that is a Keras namespace.

@@ -6,8 +6,8 @@ Keras 2 spellings are honoured: ``lr`` for ``learning_rate`` and time-based ``de
 """
 
 # ruff: noqa: F401
-from reference_impl.optimizers.adaptive import Adadelta, Adagrad, RMSprop
 from reference_impl.optimizers.adam import Adam, Adamax, Nadam
+from reference_impl.optimizers.adaptive import Adadelta, Adagrad, RMSprop
 from reference_impl.optimizers.base import Optimizer
 from reference_impl.optimizers.sgd import SGD
 
