@@ -420,7 +420,8 @@ def reverse(x, axis):
 
 def pad(x, pad_width, constant=0.0):
     x = as_tensor(x)
-    slices = tuple(slice(before, before + n) for (before, _), n in zip(pad_width, x.shape, strict=True))
+    slices = tuple(slice(before, before + n)
+                   for (before, _), n in zip(pad_width, x.shape, strict=True))
     return op(np.pad(x.data, pad_width, constant_values=constant), (x,), lambda g: (g[slices],))
 
 
