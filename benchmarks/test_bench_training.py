@@ -18,6 +18,14 @@ def _sgd(keras):
     return keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)
 
 
+@pytest.fixture
+def benchmark(benchmark, impl):
+    """pytest-benchmark's fixture, labelled with the implementation and its device so that
+    `python -m conformance bench` can tell the saved runs apart."""
+    benchmark.extra_info.update(impl=impl.name, version=impl.version, device=impl.device)
+    return benchmark
+
+
 def _bench_one_epoch(benchmark, model, x, y, batch_size):
     model.fit(x, y, epochs=1, batch_size=batch_size, verbose=0)  # warm-up: build and trace
     benchmark(model.fit, x, y, epochs=1, batch_size=batch_size, verbose=0)
