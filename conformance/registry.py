@@ -50,7 +50,7 @@ def _load_reference() -> ModuleType:
 
 
 def _load_tf_keras(legacy: bool) -> ModuleType:
-    if "tensorflow" in sys.modules and _legacy_flag() != legacy:
+    if sys.modules.get("tensorflow") is not None and _legacy_flag() != legacy:
         raise ImplementationError(
             "TensorFlow was already imported with another TF_USE_LEGACY_KERAS setting; "
             "run tfkeras and tfkeras-legacy in separate processes"
@@ -69,7 +69,7 @@ def _legacy_flag() -> bool:
 
 def _load_keras3(backend: str) -> ModuleType:
     current = os.environ.get("KERAS_BACKEND")
-    if "keras" in sys.modules and current not in (None, backend):
+    if sys.modules.get("keras") is not None and current not in (None, backend):
         raise ImplementationError(
             f"keras was already imported with KERAS_BACKEND={current}; cannot switch to {backend}"
         )

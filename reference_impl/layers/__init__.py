@@ -4,12 +4,11 @@
 from reference_impl.engine.base_layer import Layer
 from reference_impl.engine.input_layer import Input, InputLayer
 from reference_impl.layers.activation import Activation
+from reference_impl.layers.conv import Conv1D, Conv2D, Convolution1D, Convolution2D
 from reference_impl.layers.dense import Dense
 from reference_impl.layers.dropout import Dropout
-from reference_impl.layers.flatten import Flatten
-from reference_impl.layers.reshape import Reshape
-from reference_impl.layers.conv import Conv1D, Conv2D, Convolution1D, Convolution2D
 from reference_impl.layers.embedding import Embedding
+from reference_impl.layers.flatten import Flatten
 from reference_impl.layers.global_pooling import (
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
@@ -48,6 +47,7 @@ from reference_impl.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from reference_impl.layers.reshape import Reshape
 from reference_impl.layers.rnn import (
     GRU,
     LSTM,

@@ -1,4 +1,6 @@
-"""Dense: ``output = activation(dot(input, kernel) + bias)``, on the last axis of any rank."""
+"""Dense: ``output = activation(dot(input, kernel) + bias)`` (keras.io/2/api/layers/core_layers/
+dense). An input of rank > 2 is multiplied on its last axis: (batch, d0, d1) -> (batch, d0,
+units)."""
 
 from reference_impl import activations, initializers, regularizers
 from reference_impl import autodiff as ad
@@ -14,8 +16,8 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = kernel_initializer
-        self.bias_initializer = bias_initializer
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
@@ -26,6 +28,8 @@ class Dense(Layer):
                                      self.bias_regularizer) if self.use_bias else None)
 
     def call(self, inputs):
+        if inputs.dtype != self.kernel.dtype:  # e.g. integer inputs, as Keras casts them
+            inputs = ad.cast(inputs, self.kernel.dtype)
         outputs = ad.matmul(inputs, self.kernel)
         if self.use_bias:
             outputs = outputs + self.bias
@@ -41,10 +45,13 @@ class Dense(Layer):
                 "kernel_initializer": _serialize(self.kernel_initializer, initializers),
                 "bias_initializer": _serialize(self.bias_initializer, initializers),
                 "kernel_regularizer": _serialize(self.kernel_regularizer, regularizers),
-                "bias_regularizer": _serialize(self.bias_regularizer, regularizers)}
+                "bias_regularizer": _serialize(self.bias_regularizer, regularizers),
+                "activity_regularizer": _serialize(self.activity_regularizer, regularizers)}
 
 
 def _serialize(obj, module):
-    if obj is None or isinstance(obj, str):
+    if obj is None or isinstance(obj, (str, dict)):
         return obj
+    if not hasattr(obj, "get_config"):  # a plain function: saved by name, as Keras does
+        return obj.__name__
     return module.serialize(obj)

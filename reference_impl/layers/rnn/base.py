@@ -1,0 +1,170 @@
+"""RNN (keras.io/2/api/layers/recurrent_layers/rnn): runs a cell over the time axis of
+(batch, timesteps, features) inputs.
+
+- ``return_sequences``: the output at every step (batch, timesteps, units), else the last.
+- ``return_state``: also return the final states, ``[output, *states]``.
+- ``go_backwards``: read the input from the last step to the first; a sequence output comes
+  in that (reversed) order.
+- ``initial_state``: a tensor or list of tensors given at call time (zeros otherwise).
+
+The loop is vectorised over the batch; built-in cells run through ``ops.recurrent.scan``
+(one input projection for all steps, then one small graph per step).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reference_impl import autodiff as ad
+from reference_impl import regularizers
+from reference_impl.engine.base_layer import LAYER_CLASSES, Layer, to_list
+from reference_impl.layers._utils import serialize
+from reference_impl.ops.recurrent import scan
+
+# keyword arguments that belong to the layer, not to its cell
+LAYER_KWARGS = {"name", "trainable", "dtype", "input_shape", "batch_input_shape", "input_dim",
+                "input_length", "batch_size", "activity_regularizer", "weights"}
+
+
+class RNN(Layer):
+    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, time_major=False, **kwargs):
+        if stateful:
+            raise NotImplementedError("stateful RNNs are not implemented by this reference")
+        if time_major:
+            raise NotImplementedError("time_major RNNs are not implemented by this reference")
+        input_length, input_dim = kwargs.pop("input_length", None), kwargs.pop("input_dim", None)
+        if "input_shape" not in kwargs and (input_length or input_dim):
+            kwargs["input_shape"] = (input_length, input_dim)  # the Keras 2 spelling
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.return_sequences = return_sequences
+        self.return_state = return_state
+        self.go_backwards = go_backwards
+        self.stateful = stateful
+        self.unroll = unroll  # accepted; the loop is the same either way
+        self.time_major = time_major
+
+    def _sublayers(self):
+        return [self.cell]
+
+    @property
+    def state_sizes(self) -> list:
+        return to_list(self.cell.state_size)
+
+    @property
+    def output_size(self) -> int:
+        return getattr(self.cell, "output_size", self.state_sizes[0])
+
+    def __call__(self, inputs, initial_state=None, **kwargs):
+        if initial_state is not None:  # states travel with the inputs, as graph inputs
+            inputs = [inputs, *to_list(initial_state)]
+        return super().__call__(inputs, **kwargs)
+
+    def build(self, input_shape):
+        shape = input_shape[0] if isinstance(input_shape, list) else tuple(input_shape)
+        if len(shape) != 3:
+            raise ValueError(f"Input 0 of layer {self.name} is incompatible with the layer: "
+                             f"expected ndim=3, found ndim={len(shape)}. Full shape "
+                             f"received: {shape}")
+        if not self.cell.built:
+            self.cell.build((shape[0], *shape[2:]))
+            self.cell.built = True
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        shape = input_shape[0] if isinstance(input_shape, list) else tuple(input_shape)
+        batch, steps = shape[0], shape[1]
+        output = (batch, steps, self.output_size) if self.return_sequences else (
+            batch, self.output_size)
+        if not self.return_state:
+            return output
+        return [output, *((batch, size) for size in self.state_sizes)]
+
+    def call(self, inputs, training=None):
+        states = None
+        if isinstance(inputs, list):
+            inputs, states = inputs[0], [ad.as_tensor(s) for s in inputs[1:]] or None
+        x = ad.as_tensor(inputs)
+        if states is None:
+            states = [ad.Tensor(np.zeros((x.shape[0], size), x.dtype))
+                      for size in self.state_sizes]
+        if len(states) != len(self.state_sizes):
+            raise ValueError(f"Layer {self.name} expects {len(self.state_sizes)} state(s), "
+                             f"but it received {len(states)} initial state tensor(s)")
+        if self.go_backwards:
+            x = ad.reverse(x, 1)
+        run = self._run_fast if hasattr(self.cell, "step") else self._run_cell
+        sequence, last, final_states = run(x, states, training)
+        output = sequence() if self.return_sequences else last
+        return [output, *final_states] if self.return_state else output
+
+    def _run_fast(self, x, states, training):
+        cell = self.cell
+        input_mask, recurrent_mask = cell.dropout_masks(x.shape, training)
+        projected = cell.project(x if input_mask is None else x * input_mask)
+
+        def step(x_t, states, params):
+            return cell.step(x_t, states, params, recurrent_mask)
+
+        history = scan(step, projected, states, cell.step_params())  # (b, t, states, units)
+        final_states = [history[:, -1, i] for i in range(len(states))]
+        return lambda: history[:, :, 0], final_states[0], final_states
+
+    def _run_cell(self, x, states, training):
+        """Any Keras cell: ``output, states = cell.call(x_t, states)`` step by step."""
+        outputs = []
+        for t in range(x.shape[1]):
+            output, states = self.cell.call(x[:, t], states)
+            states = to_list(states)
+            outputs.append(output)
+        return lambda: ad.stack(outputs, axis=1), outputs[-1], states
+
+    def get_config(self):
+        config = {**super().get_config(),
+                  "return_sequences": self.return_sequences,
+                  "return_state": self.return_state,
+                  "go_backwards": self.go_backwards,
+                  "stateful": self.stateful,
+                  "unroll": self.unroll,
+                  "time_major": self.time_major,
+                  "activity_regularizer": serialize(self.activity_regularizer, regularizers)}
+        if type(self) is RNN:
+            config["cell"] = {"class_name": type(self.cell).__name__,
+                              "config": self.cell.get_config()}
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "cell" in config:
+            cell = config.pop("cell")
+            config["cell"] = LAYER_CLASSES[cell["class_name"]].from_config(cell["config"])
+        return cls(**config)
+
+
+class CellRNN(RNN):
+    """An RNN layer made of one built-in cell (``cell_class``): SimpleRNN, LSTM, GRU. Its
+    arguments are the cell's plus the RNN's; its config is both, flat, as tf-keras writes."""
+
+    cell_class = None
+
+    def __init__(self, units, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, time_major=False, **kwargs):
+        layer_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in LAYER_KWARGS}
+        cell = self.cell_class(units, dtype=layer_kwargs.get("dtype"), **kwargs)
+        super().__init__(cell, return_sequences, return_state, go_backwards, stateful, unroll,
+                         time_major, **layer_kwargs)
+
+    def __getattr__(self, name):
+        # layer.units, layer.activation, ...: the cell's settings, as Keras 2 exposes them
+        cell = self.__dict__.get("cell")
+        if cell is None or name.startswith("_"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(cell, name)
+
+    def get_config(self):
+        cell_config = self.cell.get_config()
+        for key in ("name", "trainable", "dtype"):
+            cell_config.pop(key, None)
+        return {**super().get_config(), **cell_config}
