@@ -1,4 +1,6 @@
-"""Activation functions (Keras 2): ``keras.activations.<name>`` and ``get(identifier)``."""
+"""Activation functions (Keras 2, keras.io/2.x/api/layers/activations):
+``keras.activations.<name>(x)`` on Tensors or arrays, and ``get(identifier)`` for the names
+layers accept (``activation='relu'``; None means linear)."""
 
 from __future__ import annotations
 
@@ -57,8 +59,13 @@ def exponential(x):
     return K.exp(x)
 
 
+def swish(x):
+    """x * sigmoid(x)."""
+    return ad.as_tensor(x) * K.sigmoid(x)
+
+
 _BY_NAME = {f.__name__: f for f in (relu, softplus, softsign, sigmoid, tanh, hard_sigmoid,
-                                    linear, softmax, elu, selu, exponential)}
+                                    linear, softmax, elu, selu, exponential, swish)}
 
 
 def get(identifier):
@@ -66,15 +73,18 @@ def get(identifier):
         return linear
     if callable(identifier):
         return identifier
+    if isinstance(identifier, dict):  # {"class_name": name, "config": ...}
+        identifier = identifier.get("class_name")
     if isinstance(identifier, str) and identifier in _BY_NAME:
         return _BY_NAME[identifier]
     raise ValueError(f"Unknown activation function: {identifier!r}")
 
 
 def serialize(activation) -> str:
+    """The name ``get`` maps back to this function (a custom function: its ``__name__``)."""
     name = getattr(activation, "__name__", None)
-    if name not in _BY_NAME:
-        raise ValueError(f"Cannot serialize activation {activation!r}")
+    if name is None:
+        raise ValueError(f"Cannot serialize activation {activation!r}: it has no name")
     return name
 
 

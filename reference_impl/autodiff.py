@@ -367,9 +367,15 @@ def matmul(a, b):
     def backward(g):
         if b.ndim == 1 or a.ndim == 1:
             raise NotImplementedError("matmul gradients need rank >= 2 operands")
-        ga = g @ np.swapaxes(b.data, -1, -2)
-        gb = np.swapaxes(a.data, -1, -2) @ g
-        return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)
+        # contiguous transposes: OpenBLAS's threaded path for transposed views can be 100x
+        # slower on small matrices when the cores are busy. An operand that needs no gradient
+        # (the input data of a first layer) costs no product.
+        ga = gb = None
+        if a.requires_grad:
+            ga = unbroadcast(g @ np.ascontiguousarray(np.swapaxes(b.data, -1, -2)), a.shape)
+        if b.requires_grad:
+            gb = unbroadcast(np.ascontiguousarray(np.swapaxes(a.data, -1, -2)) @ g, b.shape)
+        return ga, gb
 
     return op(a.data @ b.data, (a, b), backward)
 

@@ -1,7 +1,14 @@
-"""Weight initializers (Keras 2): callables ``(shape, dtype=None) -> ndarray``.
+"""Weight initializers (Keras 2, keras.io/2.x/api/layers/initializers): callables
+``(shape, dtype=None) -> ndarray``, looked up by class name or Keras 2 alias with ``get``.
 
-Random ones draw from a seeded generator: with ``seed`` the same values every time; without,
-from the module's generator, itself fixed at import so that runs are reproducible.
+Fans (``compute_fans``): a matrix of shape (fan_in, fan_out); a kernel of shape
+(*receptive_field, in_channels, out_channels) has fan_in = in_channels * prod(receptive_field)
+and fan_out = out_channels * prod(receptive_field). VarianceScaling draws with variance
+``scale / n``, n = fan_in, fan_out or (fan_in + fan_out) / 2; the Glorot, He and LeCun
+initializers are its presets.
+
+Random initializers with a ``seed`` give the same values at every call; without one they draw
+from NumPy's global generator, so ``np.random.seed(...)`` makes a model reproducible.
 """
 
 from __future__ import annotations
@@ -12,11 +19,9 @@ import numpy as np
 
 from reference_impl import backend as K
 
-_global_rng = np.random.default_rng(1337)
-
 
 def _rng(seed):
-    return _global_rng if seed is None else np.random.default_rng(seed)
+    return np.random if seed is None else np.random.default_rng(seed)
 
 
 def compute_fans(shape) -> tuple[float, float]:
@@ -175,28 +180,52 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
-def glorot_uniform(seed=None):
-    return VarianceScaling(1.0, "fan_avg", "uniform", seed)
+class _FanScaled(VarianceScaling):
+    """A VarianceScaling preset: only the seed is an argument."""
+
+    preset: tuple = ()
+
+    def __init__(self, seed=None):
+        super().__init__(*self.preset, seed=seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
 
 
-def glorot_normal(seed=None):
-    return VarianceScaling(1.0, "fan_avg", "truncated_normal", seed)
+class GlorotUniform(_FanScaled):
+    """Uniform in [-limit, limit], limit = sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio)."""
+
+    preset = (1.0, "fan_avg", "uniform")
 
 
-def he_uniform(seed=None):
-    return VarianceScaling(2.0, "fan_in", "uniform", seed)
+class GlorotNormal(_FanScaled):
+    """Truncated normal, stddev = sqrt(2 / (fan_in + fan_out))."""
+
+    preset = (1.0, "fan_avg", "truncated_normal")
 
 
-def he_normal(seed=None):
-    return VarianceScaling(2.0, "fan_in", "truncated_normal", seed)
+class HeUniform(_FanScaled):
+    """Uniform in [-limit, limit], limit = sqrt(6 / fan_in) (He et al.)."""
+
+    preset = (2.0, "fan_in", "uniform")
 
 
-def lecun_uniform(seed=None):
-    return VarianceScaling(1.0, "fan_in", "uniform", seed)
+class HeNormal(_FanScaled):
+    """Truncated normal, stddev = sqrt(2 / fan_in)."""
+
+    preset = (2.0, "fan_in", "truncated_normal")
 
 
-def lecun_normal(seed=None):
-    return VarianceScaling(1.0, "fan_in", "truncated_normal", seed)
+class LecunUniform(_FanScaled):
+    """Uniform in [-limit, limit], limit = sqrt(3 / fan_in) (LeCun)."""
+
+    preset = (1.0, "fan_in", "uniform")
+
+
+class LecunNormal(_FanScaled):
+    """Truncated normal, stddev = sqrt(1 / fan_in)."""
+
+    preset = (1.0, "fan_in", "truncated_normal")
 
 
 # Keras 2 lowercase aliases of the classes
@@ -204,13 +233,12 @@ zeros, ones, constant, orthogonal, identity = Zeros, Ones, Constant, Orthogonal,
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
 normal, uniform = RandomNormal, RandomUniform
 variance_scaling = VarianceScaling
-GlorotUniform, GlorotNormal = glorot_uniform, glorot_normal
-HeUniform, HeNormal, LecunUniform, LecunNormal = he_uniform, he_normal, lecun_uniform, lecun_normal
+glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
+he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunUniform, LecunNormal
 
 _BY_NAME = {name: obj for name, obj in dict(globals()).items()
-            if not name.startswith("_") and (isinstance(obj, type) and issubclass(
-                obj, Initializer) or name in ("glorot_uniform", "glorot_normal", "he_uniform",
-                                              "he_normal", "lecun_uniform", "lecun_normal"))}
+            if not name.startswith("_") and isinstance(obj, type) and issubclass(obj, Initializer)
+            and obj is not Initializer}
 
 
 def get(identifier):

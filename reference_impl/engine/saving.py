@@ -1,13 +1,17 @@
 """Model serialization: JSON/YAML architecture, and HDF5 files in Keras 2's layout.
 
-HDF5 weights: one group per layer with weights, the root attribute ``layer_names`` and each
-group's ``weight_names``; ``save`` adds ``model_config`` and ``training_config`` attributes
-and keeps the weights under ``model_weights``.
+HDF5 weights (``save_weights``): the root attribute ``layer_names`` lists every layer of the
+model (weightless ones too), and each layer's group has the attribute ``weight_names`` and
+one dataset per weight, at the weight's name (``dense/kernel:0``). ``save`` writes the same
+under ``model_weights`` and adds the root attributes ``model_config`` (the JSON of
+``to_json``) and ``training_config`` (compile's arguments). Files written by tf-keras 2.x
+load here and the other way round.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 
 import h5py
 import numpy as np
@@ -22,7 +26,7 @@ def model_to_dict(model) -> dict:
 
 
 def model_to_json(model, **kwargs) -> str:
-    return json.dumps(model_to_dict(model), **kwargs)
+    return json.dumps(model_to_dict(model), default=_json_default, **kwargs)
 
 
 def model_to_yaml(model, **kwargs) -> str:
@@ -43,32 +47,34 @@ def model_from_yaml(text: str, custom_objects=None):
     return model_from_dict(yaml.safe_load(text), custom_objects)
 
 
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"Not JSON serializable: {value!r}")
+
+
 # -- HDF5 -------------------------------------------------------------------------------
-def _layers_with_weights(model) -> list:
-    return [layer for layer in model.layers if layer.weights]
-
-
 def _write_weights(group, model) -> None:
-    layers = _layers_with_weights(model)
-    group.attrs["layer_names"] = [layer.name.encode() for layer in layers]
+    group.attrs["layer_names"] = [layer.name.encode() for layer in model.layers]
     group.attrs["backend"] = b"numpy"
     group.attrs["keras_version"] = KERAS_VERSION.encode()
-    for layer in layers:
+    for layer in model.layers:
         layer_group = group.create_group(layer.name)
-        names = [f"{w.name}:0" for w in layer.weights]
-        layer_group.attrs["weight_names"] = [n.encode() for n in names]
-        for name, weight in zip(names, layer.weights, strict=True):
-            layer_group.create_dataset(name, data=weight.data)
+        layer_group.attrs["weight_names"] = [w.name.encode() for w in layer.weights]
+        for weight in layer.weights:
+            layer_group.create_dataset(weight.name, data=weight.data)
 
 
 def _read_weights(group) -> dict:
-    """{layer name: [arrays]} in file order."""
+    """{layer name: [arrays]} in file order, for the layers that have weights."""
     result = {}
-    for raw in group.attrs["layer_names"]:
-        name = raw.decode() if isinstance(raw, bytes) else str(raw)
+    for name in map(_text, group.attrs["layer_names"]):
         layer_group = group[name]
-        result[name] = [np.asarray(layer_group[n.decode() if isinstance(n, bytes) else n])
-                        for n in layer_group.attrs["weight_names"]]
+        arrays = [np.asarray(layer_group[_text(n)]) for n in layer_group.attrs["weight_names"]]
+        if arrays:
+            result[name] = arrays
     return result
 
 
@@ -84,16 +90,20 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False) -> None:
 
 
 def _assign(model, saved: dict, by_name: bool, skip_mismatch: bool) -> None:
+    """By order: the i-th layer with weights gets the i-th saved layer's arrays. By name:
+    each layer gets the arrays saved under its name, if any."""
     if by_name:
         for layer in model.layers:
-            if layer.name in saved:
-                arrays = saved[layer.name]
-                if skip_mismatch and [a.shape for a in arrays] != [w.shape for w in
-                                                                   layer.weights]:
-                    continue
-                layer.set_weights(arrays)
+            arrays = saved.get(layer.name)
+            if arrays is None:
+                continue
+            if skip_mismatch and [a.shape for a in arrays] != [w.shape for w in layer.weights]:
+                warnings.warn(f"Skipping loading of weights for layer {layer.name!r} due to "
+                              f"mismatch in shape or number of weights.", stacklevel=3)
+                continue
+            layer.set_weights(arrays)
         return
-    layers = _layers_with_weights(model)
+    layers = [layer for layer in model.layers if layer.weights]
     if len(layers) != len(saved):
         raise ValueError(f"You are trying to load a weight file containing {len(saved)} "
                          f"layers into a model with {len(layers)} layers.")
@@ -108,18 +118,48 @@ def save_model(model, filepath, include_optimizer=True) -> None:
         f.attrs["backend"] = "numpy"
         training = getattr(model, "_training_config", lambda: None)()
         if training is not None:
-            f.attrs["training_config"] = json.dumps(training)
+            training = dict(training)
+            training["optimizer_config"] = training.pop("optimizer", None)  # Keras 2's key
+            f.attrs["training_config"] = json.dumps(training, default=_json_default)
         _write_weights(f.create_group("model_weights"), model)
 
 
 def load_model(filepath, custom_objects=None, compile=True):
     with h5py.File(filepath, "r") as f:
+        if "model_config" not in f.attrs:
+            raise ValueError(f"No model config found in the file at {filepath}.")
         model = model_from_json(_text(f.attrs["model_config"]), custom_objects)
         _assign(model, _read_weights(f["model_weights"]), by_name=False, skip_mismatch=False)
         training = f.attrs.get("training_config")
     if compile and training is not None:
-        model._compile_from_config(json.loads(_text(training)), custom_objects)
+        _compile(model, json.loads(_text(training)), custom_objects)
     return model
+
+
+def _compile(model, config: dict, custom_objects) -> None:
+    config = dict(config)
+    optimizer = dict(config.pop("optimizer_config", None) or config.pop("optimizer"))
+    # tf-keras writes its own optimizer classes as "Custom>Adam"
+    optimizer["class_name"] = optimizer["class_name"].split(">")[-1]
+    optimizer["config"] = _accepted(optimizer["class_name"], optimizer.get("config", {}))
+    config["optimizer"] = optimizer
+    try:
+        model._compile_from_config(config, custom_objects)
+    except (TypeError, ValueError, KeyError) as error:
+        warnings.warn(f"The model was loaded but not compiled: its training configuration "
+                      f"could not be used ({error}). Compile it again.", stacklevel=3)
+
+
+def _accepted(optimizer_name: str, config: dict) -> dict:
+    """The optimizer arguments this implementation knows (those its own configs have):
+    tf-keras writes more (``use_ema``, ``jit_compile``...)."""
+    from reference_impl import optimizers
+
+    try:
+        known = optimizers.get(optimizer_name.lower()).get_config()
+    except ValueError:
+        return config
+    return {k: v for k, v in config.items() if k in known}
 
 
 def _text(value) -> str:

@@ -6,6 +6,9 @@ from reference_impl.optimizers.base import Optimizer
 
 
 class Adam(Optimizer):
+    """m = b1 * m + (1 - b1) * g;  v = b2 * v + (1 - b2) * g ** 2  (amsgrad: v = max over steps)
+    w -= lr * sqrt(1 - b2 ** t) / (1 - b1 ** t) * m / (sqrt(v) + epsilon)"""
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -29,51 +32,58 @@ class Adam(Optimizer):
                 "epsilon": self.epsilon, "amsgrad": self.amsgrad}
 
 
-class Adamax(Adam):
+class Adamax(Optimizer):
+    """m = b1 * m + (1 - b1) * g;  u = max(b2 * u, |g|)
+    w -= lr / (1 - b1 ** t) * m / (u + epsilon)"""
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
 
     def update(self, variable, grad):
         step = self.iterations + 1
-        m, u = self.slot(variable, "m"), self.slot(variable, "u")
+        m, u = self.slot(variable, "m"), self.slot(variable, "v")
         m += (grad - m) * (1 - self.beta_1)
-        u[...] = np.maximum(self.beta_2 * u, np.abs(grad))
+        np.maximum(self.beta_2 * u, np.abs(grad), out=u)
         lr = self.current_learning_rate() / (1 - self.beta_1 ** step)
         return variable.data - lr * m / (u + self.epsilon)
 
     def get_config(self):
-        config = super().get_config()
-        config.pop("amsgrad")
-        return config
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
 
 
-class Nadam(Adam):
-    """Adam with Nesterov momentum and the momentum schedule u_t = b1 (1 - 0.5 * 0.96^t)."""
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum (Dozat 2015) and the momentum schedule
+    u_t = b1 * (1 - 0.5 * 0.96 ** t):
+        m_hat = u_{t+1} * m / (1 - u_1...u_{t+1}) + (1 - u_t) * g / (1 - u_1...u_t)
+        w -= lr * m_hat / (sqrt(v / (1 - b2 ** t)) + epsilon)
+
+    The schedule is tf-keras 2.21's ``optimizers.Nadam`` (the conformance golden); Keras 2.2 and
+    tf-keras's ``optimizers.legacy.Nadam`` decay it slower, 0.96 ** (0.004 * t)."""
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
         self._u_product = 1.0
 
     def _prepare_step(self):
         step = self.iterations + 1
         self._u_t = self.beta_1 * (1 - 0.5 * 0.96 ** step)
         self._u_next = self.beta_1 * (1 - 0.5 * 0.96 ** (step + 1))
-        self._u_product_t = self._u_product * self._u_t
-        self._u_product = self._u_product_t
+        self._u_product *= self._u_t
 
     def update(self, variable, grad):
         step = self.iterations + 1
         m, v = self.slot(variable, "m"), self.slot(variable, "v")
         m += (grad - m) * (1 - self.beta_1)
         v += (grad * grad - v) * (1 - self.beta_2)
-        u_product_next = self._u_product_t * self._u_next
-        m_hat = (self._u_next * m / (1 - u_product_next)
-                 + (1 - self._u_t) * grad / (1 - self._u_product_t))
+        m_hat = (self._u_next * m / (1 - self._u_product * self._u_next)
+                 + (1 - self._u_t) * grad / (1 - self._u_product))
         v_hat = v / (1 - self.beta_2 ** step)
         return variable.data - self.current_learning_rate() * m_hat / (
             np.sqrt(v_hat) + self.epsilon)
 
     def get_config(self):
-        config = super().get_config()
-        config.pop("amsgrad")
-        return config
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}

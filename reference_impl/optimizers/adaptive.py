@@ -1,4 +1,8 @@
-"""Per-coordinate adaptive steps: RMSprop, Adagrad, Adadelta."""
+"""Per-coordinate adaptive steps: RMSprop, Adagrad, Adadelta.
+
+Where epsilon goes follows Keras 2 (and tf-keras's ``optimizers.legacy``): outside the square
+root in RMSprop and Adagrad, inside it in Adadelta and in RMSprop with momentum.
+"""
 
 import numpy as np
 
@@ -6,6 +10,11 @@ from reference_impl.optimizers.base import Optimizer
 
 
 class RMSprop(Optimizer):
+    """ms = rho * ms + (1 - rho) * g ** 2; with centered=True the denominator is the variance
+    ms - mg ** 2 (mg the running mean of g).
+    w -= lr * g / (sqrt(ms) + epsilon)                            (momentum = 0)
+    mom = momentum * mom + lr * g / sqrt(ms + epsilon); w -= mom  (momentum > 0)"""
+
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
                  centered=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -13,19 +22,18 @@ class RMSprop(Optimizer):
 
     def update(self, variable, grad):
         lr = self.current_learning_rate()
-        velocity = self.slot(variable, "velocity")
-        velocity[...] = self.rho * velocity + (1 - self.rho) * grad * grad
-        denominator = velocity
+        mean_square = self.slot(variable, "rms")
+        mean_square[...] = self.rho * mean_square + (1 - self.rho) * grad * grad
+        denominator = mean_square
         if self.centered:
-            average = self.slot(variable, "average_gradient")
-            average[...] = self.rho * average + (1 - self.rho) * grad
-            denominator = velocity - average * average
-        increment = lr * grad / np.sqrt(denominator + self.epsilon)
-        if self.momentum:
-            moment = self.slot(variable, "momentum")
-            moment[...] = self.momentum * moment + increment
-            return variable.data - moment
-        return variable.data - increment
+            mean = self.slot(variable, "mg")
+            mean[...] = self.rho * mean + (1 - self.rho) * grad
+            denominator = mean_square - mean * mean
+        if not self.momentum:
+            return variable.data - lr * grad / (np.sqrt(denominator) + self.epsilon)
+        moment = self.slot(variable, "momentum")
+        moment[...] = self.momentum * moment + lr * grad / np.sqrt(denominator + self.epsilon)
+        return variable.data - moment
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
@@ -33,31 +41,42 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
+    """accumulator += g ** 2 (from initial_accumulator_value);
+    w -= lr * g / (sqrt(accumulator) + epsilon)"""
+
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
+        if initial_accumulator_value < 0:
+            raise ValueError("initial_accumulator_value must be non-negative: "
+                             f"{initial_accumulator_value}")
         self.initial_accumulator_value = initial_accumulator_value
         self.epsilon = epsilon
 
     def update(self, variable, grad):
         accumulator = self.slot(variable, "accumulator", self.initial_accumulator_value)
         accumulator += grad * grad
-        return variable.data - self.current_learning_rate() * grad / np.sqrt(
-            accumulator + self.epsilon)
+        return variable.data - self.current_learning_rate() * grad / (
+            np.sqrt(accumulator) + self.epsilon)
 
     def get_config(self):
-        return {**super().get_config(), "epsilon": self.epsilon,
-                "initial_accumulator_value": self.initial_accumulator_value}
+        return {**super().get_config(),
+                "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
 
 
 class Adadelta(Optimizer):
+    """E[g2] = rho * E[g2] + (1 - rho) * g ** 2
+    delta = sqrt(E[dx2] + epsilon) / sqrt(E[g2] + epsilon) * g;  w -= lr * delta
+    E[dx2] = rho * E[dx2] + (1 - rho) * delta ** 2"""
+
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.rho, self.epsilon = rho, epsilon
 
     def update(self, variable, grad):
-        grad_average = self.slot(variable, "accumulated_grad")
-        delta_average = self.slot(variable, "accumulated_delta")
+        grad_average = self.slot(variable, "accum_grad")
+        delta_average = self.slot(variable, "accum_var")
         grad_average[...] = self.rho * grad_average + (1 - self.rho) * grad * grad
         delta = (np.sqrt(delta_average + self.epsilon) / np.sqrt(grad_average + self.epsilon)
                  * grad)

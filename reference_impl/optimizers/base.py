@@ -1,20 +1,32 @@
-"""The optimizer base: learning-rate schedule (``decay``), iteration count, slots."""
+"""The optimizer base (Keras 2): learning rate (``lr`` is its Keras 2.0 name), time-based
+``decay``, gradient clipping, the ``iterations`` count and per-variable slots."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from reference_impl import autodiff as ad
+
 
 class Optimizer:
-    def __init__(self, learning_rate=0.01, decay=0.0, name=None, lr=None, **kwargs):
-        unknown = set(kwargs) - {"clipnorm", "clipvalue", "epsilon_decay"}
-        if unknown:
+    """Subclasses write ``update(variable, grad) -> new value`` for one variable; the learning
+    rate of the step is ``current_learning_rate()``:
+
+        lr_t = lr / (1 + decay * iterations)
+    """
+
+    def __init__(self, learning_rate=0.01, decay=0.0, clipnorm=None, clipvalue=None,
+                 name=None, lr=None, **kwargs):
+        kwargs.pop("global_clipnorm", None), kwargs.pop("jit_compile", None)
+        if kwargs:
             raise TypeError(f"Unexpected keyword argument(s) for {type(self).__name__}: "
-                            f"{sorted(unknown)}")
-        self.learning_rate = float(lr if lr is not None else learning_rate)
+                            f"{sorted(kwargs)}")
+        if decay < 0:
+            raise ValueError(f"decay cannot be less than 0. Received: decay={decay}.")
+        self.learning_rate = float(learning_rate if lr is None else lr)
         self.decay = float(decay)
-        self.clipnorm = kwargs.get("clipnorm")
-        self.clipvalue = kwargs.get("clipvalue")
+        self.clipnorm, self.clipvalue = clipnorm, clipvalue
+        self.name = name or type(self).__name__
         self.iterations = 0
         self._slots: dict[int, dict[str, np.ndarray]] = {}
 
@@ -30,19 +42,27 @@ class Optimizer:
         return self.learning_rate / (1.0 + self.decay * self.iterations)
 
     def slot(self, variable, name: str, initial=0.0) -> np.ndarray:
+        """Per-variable state (a moment, an accumulator), created on first use."""
         slots = self._slots.setdefault(id(variable), {})
         if name not in slots:
             slots[name] = np.full_like(variable.data, initial)
         return slots[name]
 
-    def apply_gradients(self, grads_and_vars) -> None:
-        pairs = [(np.asarray(getattr(g, "data", g)), v) for g, v in grads_and_vars
-                 if g is not None]
+    def apply_gradients(self, grads_and_vars, name=None, **kwargs) -> int:
+        """Update each variable in place from its gradient (pairs whose gradient is None are
+        skipped), then count one iteration."""
+        pairs = [(np.asarray(ad._data(g)), v) for g, v in grads_and_vars if g is not None]
         self._prepare_step()
         for grad, variable in pairs:
-            grad = self._clip(grad.astype(variable.data.dtype))
+            grad = self._clip(grad.astype(variable.data.dtype, copy=False))
             variable.data[...] = self.update(variable, grad)
         self.iterations += 1
+        return self.iterations
+
+    def minimize(self, loss, var_list, **kwargs) -> None:
+        """One step on ``loss`` (a scalar Tensor, or a function returning one)."""
+        loss = loss() if callable(loss) else loss
+        self.apply_gradients(zip(ad.gradients(loss, list(var_list)), var_list, strict=True))
 
     def _clip(self, grad):
         if self.clipvalue is not None:
@@ -60,4 +80,13 @@ class Optimizer:
         raise NotImplementedError
 
     def get_config(self) -> dict:
-        return {"learning_rate": self.learning_rate, "decay": self.decay}
+        config = {"name": self.name, "learning_rate": self.learning_rate, "decay": self.decay}
+        if self.clipnorm is not None:
+            config["clipnorm"] = self.clipnorm
+        if self.clipvalue is not None:
+            config["clipvalue"] = self.clipvalue
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        return cls(**config)

@@ -1,4 +1,5 @@
-"""Sequence preprocessing (Keras 2): ``pad_sequences``, ``skipgrams``, sampling tables."""
+"""Sequence preprocessing (Keras 2, keras.io/2.x/api/preprocessing/timeseries and the
+preprocessing docs): ``pad_sequences``, ``skipgrams``, ``make_sampling_table``."""
 
 from __future__ import annotations
 
@@ -9,21 +10,37 @@ import numpy as np
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",
                   value=0.0):
-    """Pad (with ``value``) or truncate each sequence to ``maxlen`` (default: the longest);
-    'pre' works at the start of a sequence, 'post' at its end."""
+    """Pad (with ``value``) or truncate each sequence to ``maxlen`` (default: the longest):
+    an array of shape (len(sequences), maxlen, *sample_shape). 'pre' pads or truncates at the
+    start of a sequence, 'post' at its end."""
     if padding not in ("pre", "post"):
         raise ValueError(f'Padding type "{padding}" not understood')
     if truncating not in ("pre", "post"):
         raise ValueError(f'Truncating type "{truncating}" not understood')
-    sequences = [list(s) for s in sequences]
+    if not hasattr(sequences, "__len__"):
+        raise ValueError("`sequences` must be iterable.")
+    for seq in sequences:
+        if not hasattr(seq, "__len__"):
+            raise ValueError(f"`sequences` must be a list of iterables. Found non-iterable: "
+                             f"{seq}")
+    # each time step may itself be an array: the first non-empty sequence gives its shape
+    sample_shape = next((np.asarray(s).shape[1:] for s in sequences if len(s)), ())
     if maxlen is None:
         maxlen = max((len(s) for s in sequences), default=0)
-    out = np.full((len(sequences), maxlen), value, dtype=dtype)
+    is_text = np.dtype(dtype).kind in "OU"  # object or str
+    if isinstance(value, str) and not is_text:
+        raise ValueError(f"`dtype` {dtype} is not compatible with `value`'s type: "
+                         f"{type(value)}\nYou should set `dtype=object` for variable "
+                         f"length strings.")
+    out = np.full((len(sequences), maxlen, *sample_shape), value, dtype=dtype)
     for i, seq in enumerate(sequences):
-        if not seq or maxlen == 0:
+        if not len(seq) or maxlen == 0:
             continue
         kept = seq[-maxlen:] if truncating == "pre" else seq[:maxlen]
         kept = np.asarray(kept, dtype=dtype)
+        if kept.shape[1:] != sample_shape:
+            raise ValueError(f"Shape of sample {kept.shape[1:]} of sequence at position {i} "
+                             f"is different from expected shape {sample_shape}")
         if padding == "post":
             out[i, :len(kept)] = kept
         else:
