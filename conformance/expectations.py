@@ -8,7 +8,7 @@ verify. The plugin runs them as strict expected failures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -16,6 +16,9 @@ import yaml
 EXPECTATIONS_DIR = Path(__file__).with_name("expectations")
 MISMATCH = "mismatch"
 TIMEOUT = "timeout"
+MISSING_API = "missing-api"  # the test looked up an API the implementation does not have
+CRASH = "crash"  # the test killed its process (pytest-xdist worker)
+VERDICTS = (MISMATCH, TIMEOUT, MISSING_API, CRASH)  # kinds that are not exception names
 
 
 class ExpectationsError(Exception):
@@ -29,6 +32,7 @@ class Deviation:
     behavior: str | None = None
     test: str | None = None
     upstream: str | None = None
+    file: str | None = field(default=None, compare=False)  # where it is listed
 
     @property
     def target(self) -> str:
@@ -50,33 +54,59 @@ def path_for(impl_name: str) -> Path:
 
 
 def load(impl_name: str, path: Path | None = None, known_behaviors=None) -> list[Deviation]:
-    """The deviations listed for ``impl_name``; none when it has no file."""
+    """The deviations listed for ``impl_name``; none when it has no file.
+
+    A file may ``include`` shared files of the same directory (``include: [_keras3.yaml]``):
+    deviations that one cause explains for a family of implementations are written once. The
+    including file's own entries come first and replace an included entry with the same
+    target."""
     path = Path(path) if path else path_for(impl_name)
     if not path.exists():
         return []
+    return _load_file(path, impl_name, known_behaviors, seen=())
+
+
+def _load_file(path: Path, impl_name: str, known_behaviors, seen) -> list[Deviation]:
+    if path in seen:
+        raise ExpectationsError(f"{path}: includes itself (through {seen[-1].name})")
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExpectationsError(f"{path}: no such file (included by "
+                                f"{seen[-1].name if seen else '?'})") from None
     except (OSError, yaml.YAMLError) as exc:
         raise ExpectationsError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
     if not isinstance(document, dict):
         raise ExpectationsError(f"{path}: expected a mapping with 'implementation' and "
                                 f"'deviations'")
+    unknown = set(document) - {"implementation", "deviations", "include", "shared"}
+    if unknown:
+        raise ExpectationsError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}")
     if document.get("implementation") not in (None, impl_name):
         raise ExpectationsError(f"{path}: is for implementation "
                                 f"{document.get('implementation')!r}, not {impl_name!r}")
     entries = document.get("deviations") or []
     if not isinstance(entries, list):
         raise ExpectationsError(f"{path}: 'deviations' must be a list")
-    deviations = [_parse(entry, f"{path}: deviations[{i}]", known_behaviors)
-                  for i, entry in enumerate(entries)]
-    targets = [d.target for d in deviations]
+    own = [_parse(entry, f"{path}: deviations[{i}]", known_behaviors, path.name)
+           for i, entry in enumerate(entries)]
+    targets = [d.target for d in own]
     duplicates = sorted({t for t in targets if targets.count(t) > 1})
     if duplicates:
         raise ExpectationsError(f"{path}: listed twice: {', '.join(duplicates)}")
+    includes = document.get("include") or []
+    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+        raise ExpectationsError(f"{path}: 'include' must be a list of file names")
+    deviations = list(own)
+    for name in includes:
+        for deviation in _load_file(path.parent / name, impl_name, known_behaviors,
+                                    (*seen, path)):
+            if deviation.target not in {d.target for d in deviations}:
+                deviations.append(deviation)
     return deviations
 
 
-def _parse(entry, where: str, known_behaviors) -> Deviation:
+def _parse(entry, where: str, known_behaviors, file: str) -> Deviation:
     if not isinstance(entry, dict):
         raise ExpectationsError(f"{where}: expected a mapping")
     unknown = set(entry) - {"behavior", "test", "kind", "reason", "upstream"}
@@ -92,7 +122,8 @@ def _parse(entry, where: str, known_behaviors) -> Deviation:
     if behavior is not None and known_behaviors is not None and behavior not in known_behaviors:
         raise ExpectationsError(f"{where}: behaviour {behavior!r} is not in the catalogue")
     return Deviation(kind=entry["kind"].strip(), reason=" ".join(entry["reason"].split()),
-                     behavior=behavior, test=entry.get("test"), upstream=entry.get("upstream"))
+                     behavior=behavior, test=entry.get("test"), upstream=entry.get("upstream"),
+                     file=file)
 
 
 def failure_kind(exc_type: type, message: str = "") -> str:
@@ -104,8 +135,10 @@ def failure_kind(exc_type: type, message: str = "") -> str:
     return exc_type.__name__
 
 
-def kind_matches(expected: str, exc_type: type, message: str = "") -> bool:
-    """True when a failure of ``exc_type`` is of the ``expected`` kind (a base class counts)."""
-    if expected in (MISMATCH, TIMEOUT):
-        return failure_kind(exc_type, message) == expected
+def kind_matches(expected: str, exc_type: type, kind: str) -> bool:
+    """True when a failure of ``exc_type``, judged ``kind``, is of the ``expected`` kind.
+
+    The verdict kinds match exactly; an exception name matches its class or a base class."""
+    if expected in VERDICTS or kind in (MISMATCH, TIMEOUT):
+        return kind == expected
     return any(cls.__name__ == expected for cls in exc_type.__mro__)

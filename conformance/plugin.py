@@ -11,7 +11,10 @@ import json
 import os
 import re
 import shlex
+import shutil
+import tempfile
 import time
+import types
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +30,7 @@ STATE_KEY = pytest.StashKey["ConformanceRun"]()
 SUITE_ROOT = Path(conformance.__file__).resolve().parent.parent  # nodeids relative to this
 DEFAULT_TIMEOUT_S = 300
 WRITE_EVERY_S = 5.0  # partial reports while running, so a crashed run leaves one behind
+CLAIMS_KEY = "conformance_claims"  # xdist workerinput: where workers write their claims
 
 
 def pytest_addoption(parser):
@@ -91,6 +95,13 @@ def keras(impl):
     return impl.keras
 
 
+@pytest.fixture(scope="session")
+def adapter(impl):
+    """NumPy <-> the implementation's tensors (``to_tensor``, ``variable``, ``to_numpy``):
+    plumbing around the API under test, never the behaviour itself."""
+    return impl.adapter
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session, config, items):
     config.stash[STATE_KEY].collected(items)
@@ -111,8 +122,22 @@ def pytest_sessionstart(session):
         session.config.pluginmanager.register(run, "conformance-run")
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """pytest-xdist controller: tell each worker where to leave its collected claims."""
+    run = node.config.stash.get(STATE_KEY, None)
+    if run is not None:
+        node.workerinput[CLAIMS_KEY] = str(run.claims_file)
+
+
 class ConformanceRun:
-    """One session's bookkeeping: what each test claims, how it ended, and the report."""
+    """One session's bookkeeping: what each test claims, how it ended, and the report.
+
+    Serial runs do everything in one process. Under pytest-xdist the workers collect, run and
+    judge the tests and attach the verdict to each report (``report.conformance``, which xdist
+    carries to the controller); only the controller keeps results and writes the report. The
+    workers also write their collected claims to a file the controller names, so that a test
+    whose worker died, and which therefore has no verdict, still counts for its behaviours."""
 
     def __init__(self, config, impl, behaviors, deviations, report_dir: Path):
         self.config = config
@@ -120,24 +145,58 @@ class ConformanceRun:
         self.behaviors = behaviors
         self.deviations = deviations
         self.report_dir = report_dir
+        self.worker = getattr(config, "workerinput", None) is not None
         self.claims: dict[str, list[str]] = {}  # canonical nodeid -> behaviour ids
+        self.canonical: dict[str, str] = {}  # pytest nodeid -> canonical nodeid
         self.deviation_of: dict[str, expectations_mod.Deviation] = {}
         self.results: dict[str, dict] = {}
         self.warnings: list[str] = []
         self.active = False  # reports are written once conformance tests are collected
         self.started = time.time()
         self.last_write = 0.0
+        self.last_summary = None
+        if self.worker:
+            self.claims_file = Path(config.workerinput[CLAIMS_KEY]) if (
+                CLAIMS_KEY in config.workerinput) else None
+        else:
+            self.claims_file = Path(tempfile.mkdtemp(prefix="conformance-")) / "claims.json"
 
     # -- collection ---------------------------------------------------------------------
     def collected(self, items) -> None:
-        used, behavior_map = set(), {}
+        behavior_map, order = {}, []
         for item in items:
             ids = [bid for marker in item.iter_markers("behavior") for bid in marker.args]
             nodeid = canonical_nodeid(item)
             behavior_map[nodeid] = ids
+            order.append([item.nodeid, nodeid, ids])
             if not ids:
                 if nodeid.startswith("conformance/suite/"):
                     self.warnings.append(f"{nodeid}: no @pytest.mark.behavior id")
+                continue
+            # CI systems show them: junitxml writes user properties per test case.
+            item.user_properties += [("behavior", bid) for bid in ids]
+            if not item.get_closest_marker("timeout") and not _has_global_timeout(self.config):
+                item.add_marker(pytest.mark.timeout(DEFAULT_TIMEOUT_S))
+        self.claim(order)
+        for message in self.warnings:
+            self.config.issue_config_time_warning(pytest.PytestWarning(message), stacklevel=2)
+        map_path = self.config.getoption("--behavior-map")
+        if map_path:
+            Path(map_path).write_text(json.dumps(behavior_map, indent=1))
+        if self.worker and self.claims_file is not None:
+            report_mod.atomic_write(self.claims_file, json.dumps(order))
+        if self.config.option.collectonly:
+            self.active = False  # nothing runs: keep the last real report
+        if self.active:
+            self.write(final=False)
+
+    def claim(self, order) -> None:
+        """Record ``[pytest nodeid, canonical nodeid, behaviour ids]`` of the collected tests
+        and match them with the expectations."""
+        used = set()
+        for pytest_id, nodeid, ids in order:
+            self.canonical[pytest_id] = nodeid
+            if not ids:
                 continue
             self.active = True
             self.claims[nodeid] = ids
@@ -147,21 +206,17 @@ class ConformanceRun:
             if deviation is not None:
                 self.deviation_of[nodeid] = deviation
                 used.add(deviation)
-            if not item.get_closest_marker("timeout") and not _has_global_timeout(self.config):
-                item.add_marker(pytest.mark.timeout(DEFAULT_TIMEOUT_S))
-        for deviation in self.deviations:
-            if deviation not in used:
-                self.warnings.append(f"expectations entry {deviation.target!r} matched no "
-                                     f"collected test")
-        if self.config.option.collectonly:
-            self.active = False  # nothing runs: keep the last real report
-        for message in self.warnings:
-            self.config.issue_config_time_warning(pytest.PytestWarning(message), stacklevel=2)
-        map_path = self.config.getoption("--behavior-map")
-        if map_path:
-            Path(map_path).write_text(json.dumps(behavior_map, indent=1))
-        if self.active:
-            self.write(final=False)
+        self.warnings += [f"expectations entry {d.target!r} matched no collected test"
+                          for d in self.deviations if d not in used]
+
+    def read_worker_claims(self) -> None:
+        """Controller: take the claims a worker wrote (once; every worker collects the same)."""
+        if self.claims or self.worker or not self.claims_file.exists():
+            return
+        try:
+            self.claim(json.loads(self.claims_file.read_text()))
+        except (OSError, ValueError):
+            return
 
     # -- outcomes -----------------------------------------------------------------------
     def judge(self, item, call, report) -> None:
@@ -172,20 +227,24 @@ class ConformanceRun:
         excinfo = call.excinfo
         kind = message = None
         if excinfo is not None and not excinfo.errisinstance(pytest.skip.Exception):
-            text = str(excinfo.value)
-            kind = expectations_mod.failure_kind(excinfo.type, text)
+            kind = expectations_mod.failure_kind(excinfo.type, str(excinfo.value))
             message = _first_lines(excinfo.exconly())
+            api = missing_api(excinfo)
+            if api is not None:
+                kind = expectations_mod.MISSING_API
+                message = f"missing API {api}: {message}"
         deviation = self.deviation_of.get(nodeid)
         if deviation is not None and call.when == "call":
             if report.passed:
                 report.outcome = "failed"
+                listed_in = deviation.file or expectations_mod.path_for(self.impl.name).name
                 message = (f"listed deviation did not occur ({deviation.target}: expected "
                            f"{deviation.kind}); the implementation now conforms, so remove the "
-                           f"entry from {expectations_mod.path_for(self.impl.name).name}")
+                           f"entry from {listed_in}")
                 kind = "unexpected-pass"
                 report.longrepr = message
             elif report.failed and expectations_mod.kind_matches(deviation.kind, excinfo.type,
-                                                                 str(excinfo.value)):
+                                                                 kind):
                 report.outcome = "skipped"
                 report.wasxfail = f"deviation ({deviation.kind}): {deviation.reason}"
             elif report.failed:
@@ -195,16 +254,22 @@ class ConformanceRun:
                 message = f"{note}: {message}"
         if report.failed:
             report.sections.append(("reproduce", self.reproduce_command(nodeid)))
-        report.conformance = {"nodeid": nodeid, "kind": kind, "message": message}
+        report.conformance = {"nodeid": nodeid, "kind": kind, "message": message,
+                              "behaviors": self.claims[nodeid]}
 
     def pytest_runtest_logreport(self, report) -> None:
+        if self.worker:
+            return  # the controller keeps the results
         info = getattr(report, "conformance", None)
         if info is None:
-            return
+            info = self.crash_info(report)
+            if info is None:
+                return
+        self.active = True
         nodeid = info["nodeid"]
         result = self.results.setdefault(nodeid, {
             "nodeid": nodeid, "outcome": "passed", "duration_s": 0.0,
-            "behaviors": self.claims.get(nodeid, []), "message": None, "failure_kind": None,
+            "behaviors": info["behaviors"], "message": None, "failure_kind": None,
         })
         result["duration_s"] = round(result["duration_s"] + report.duration, 4)
         outcome = _outcome(report)
@@ -219,20 +284,41 @@ class ConformanceRun:
         if time.time() - self.last_write > WRITE_EVERY_S:
             self.write(final=False)
 
+    def crash_info(self, report) -> dict | None:
+        """pytest-xdist reports a test whose worker died with ``when == "???"``; record it as
+        a ``crash`` of that test (or as its listed deviation, if the list expects a crash)."""
+        if report.when != "???" or not report.failed:
+            return None
+        self.read_worker_claims()
+        nodeid = self.canonical.get(report.nodeid, report.nodeid)
+        if nodeid not in self.claims:
+            return None
+        message = _first_lines(str(report.longrepr))
+        deviation = self.deviation_of.get(nodeid)
+        if deviation is not None and deviation.kind == expectations_mod.CRASH:
+            report.outcome = "skipped"
+            report.wasxfail = f"deviation ({deviation.kind}): {deviation.reason}"
+        return {"nodeid": nodeid, "kind": expectations_mod.CRASH, "message": message,
+                "behaviors": self.claims[nodeid]}
+
     def reproduce_command(self, nodeid: str) -> str:
         return shlex.join(["pytest", nodeid, f"--keras-impl={self.impl.name}",
                            f"--hypothesis-profile={hypothesis_profiles.current()}"])
 
     # -- the report ---------------------------------------------------------------------
     def pytest_sessionfinish(self, session, exitstatus) -> None:
+        if self.worker:
+            return
+        self.read_worker_claims()
         if self.active:
             stopped = bool(session.shouldstop or session.shouldfail)
             status = ("interrupted" if exitstatus == pytest.ExitCode.INTERRUPTED
                       else "stopped early" if stopped else "complete")
             self.write(final=True, status=status, exit_status=int(exitstatus))
+        shutil.rmtree(self.claims_file.parent, ignore_errors=True)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        if not self.active:
+        if not self.active or self.last_summary is None:
             return
         counts = self.last_summary["behaviors"]
         terminalreporter.write_sep("=", "keras-conformance")
@@ -243,6 +329,8 @@ class ConformanceRun:
         terminalreporter.write_line(f"report: {self.report_dir}/report.{{json,md,html}}")
 
     def write(self, *, final: bool, status: str = "running", exit_status=None) -> None:
+        if self.worker:
+            return
         finished = time.time()
         run = {
             "status": status if final else "running",
@@ -253,15 +341,19 @@ class ConformanceRun:
             "exit_status": exit_status,
             "hypothesis_profile": hypothesis_profiles.current(),
             "command": shlex.join(["pytest", *self.config.invocation_params.args]),
+            "workers": _workers(self.config),
             "expectations": [d.as_dict() for d in self.deviations],
         }
+        shard = _shard(self.config)
+        if shard is not None:
+            run["shard"] = shard
         if not final:
             run["note"] = ("written while running: if the run has ended, the test process "
                            "died before it finished")
         report = report_mod.build(
             implementation=self.impl.as_dict(), packages=self.impl.packages,
             catalog=self.behaviors, tests=list(self.results.values()), run=run,
-            warnings=self.warnings, suite_version=conformance.__version__,
+            warnings=sorted(set(self.warnings)), suite_version=conformance.__version__,
         )
         self.last_summary = report["summary"]
         report_mod.write(report, self.report_dir)
@@ -277,6 +369,61 @@ def canonical_nodeid(item) -> str:
     except ValueError:
         return item.nodeid
     return relative + item.nodeid[item.nodeid.index("::"):] if "::" in item.nodeid else relative
+
+
+def missing_api(excinfo) -> str | None:
+    """The API a test looked up and the implementation lacks, or None.
+
+    An AttributeError (or ImportError) raised by the line of the suite that names the missing
+    attribute is the test reaching for an API that is not there, not a bug inside the
+    implementation: the report calls it ``missing-api`` and names it."""
+    exc = excinfo.value
+    if isinstance(exc, ImportError) and not isinstance(exc, ModuleNotFoundError):
+        name = exc.name or ""
+        return f"{name} (import)" if _raised_by_suite_line(excinfo, None) else None
+    if not isinstance(exc, AttributeError):
+        return None
+    name = getattr(exc, "name", None)
+    if not name:
+        found = re.search(r"has no attribute '(\w+)'", str(exc))
+        name = found.group(1) if found else None
+    if not name or not _raised_by_suite_line(excinfo, name):
+        return None
+    owner = getattr(exc, "obj", None)
+    if owner is None:
+        return name
+    where = owner.__name__ if isinstance(owner, types.ModuleType) else type(owner).__name__
+    return f"{where}.{name}"
+
+
+def _raised_by_suite_line(excinfo, name: str | None) -> bool:
+    """True when the exception comes straight from a suite line that looks the API up: that
+    line (``.name``, ``getattr(...)`` or an import) is the innermost frame, or only module
+    ``__getattr__`` hooks (lazy loaders such as tf.keras's) stand between it and the raise."""
+    suite = SUITE_ROOT / "conformance" / "suite"
+    entries = list(excinfo.traceback)
+    for index in range(len(entries) - 1, -1, -1):
+        entry = entries[index]
+        if suite in Path(str(entry.path)).parents:
+            inner = entries[index + 1:]
+            if any(e.name not in ("__getattr__", "__getattribute__") for e in inner):
+                return False
+            line = str(entry.statement)
+            return name is None or "getattr(" in line or "import" in line or re.search(
+                rf"\.{re.escape(name)}\b", line) is not None
+    return False
+
+
+def _workers(config) -> int:
+    return int(getattr(config.option, "numprocesses", 0) or 0)
+
+
+def _shard(config) -> dict | None:
+    """pytest-shard's ``--shard-id`` / ``--num-shards``, when the run is one shard."""
+    count = getattr(config.option, "num_shards", None)
+    if not count or int(count) <= 1:
+        return None
+    return {"id": int(config.option.shard_id), "count": int(count)}
 
 
 def _outcome(report) -> str:

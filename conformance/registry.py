@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from conformance import adapters
+
 
 class ImplementationError(Exception):
     """The implementation cannot be loaded; the message is one line for the user."""
@@ -27,6 +29,7 @@ class Implementation:
     backend: str
     device: str
     keras_major: int
+    adapter: adapters.TensorAdapter | None = None
     packages: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -41,6 +44,7 @@ class Implementation:
             "backend": self.backend,
             "device": self.device,
             "keras_major": self.keras_major,
+            "adapter": self.adapter.name if self.adapter else None,
         }
 
 
@@ -82,16 +86,33 @@ def _load_keras3(backend: str) -> ModuleType:
     return keras
 
 
-REGISTRY: dict[str, tuple] = {
-    "reference": (_load_reference, "reference", "this project's reference_impl"),
-    "tfkeras": (lambda: _load_tf_keras(legacy=False), "tfkeras", "tensorflow"),
-    "tfkeras-legacy": (lambda: _load_tf_keras(legacy=True), "tfkeras-legacy",
-                       "tensorflow and tf-keras"),
-    "keras-jax": (lambda: _load_keras3("jax"), "keras-jax", "keras and jax"),
-    "keras-torch": (lambda: _load_keras3("torch"), "keras-torch", "keras and torch"),
-    "keras-tensorflow": (lambda: _load_keras3("tensorflow"), "keras-tensorflow",
-                         "keras and tensorflow"),
-    "keras-numpy": (lambda: _load_keras3("numpy"), "keras-numpy", "keras and scipy"),
+@dataclass(frozen=True)
+class Entry:
+    loader: object  # () -> the Keras namespace
+    tox_env: str
+    needs: str  # what it needs installed, for the error message
+    adapter: object  # (namespace) -> TensorAdapter
+
+
+def _keras3_adapter(keras):
+    return adapters.Keras3Adapter(keras)
+
+
+REGISTRY: dict[str, Entry] = {
+    "reference": Entry(_load_reference, "reference", "this project's reference_impl",
+                       lambda keras: adapters.ReferenceAdapter()),
+    "tfkeras": Entry(lambda: _load_tf_keras(legacy=False), "tfkeras", "tensorflow",
+                     _keras3_adapter),
+    "tfkeras-legacy": Entry(lambda: _load_tf_keras(legacy=True), "tfkeras-legacy",
+                            "tensorflow and tf-keras", lambda keras: adapters.TensorFlowAdapter()),
+    "keras-jax": Entry(lambda: _load_keras3("jax"), "keras-jax", "keras and jax",
+                       _keras3_adapter),
+    "keras-torch": Entry(lambda: _load_keras3("torch"), "keras-torch", "keras and torch",
+                         _keras3_adapter),
+    "keras-tensorflow": Entry(lambda: _load_keras3("tensorflow"), "keras-tensorflow",
+                              "keras and tensorflow", _keras3_adapter),
+    "keras-numpy": Entry(lambda: _load_keras3("numpy"), "keras-numpy", "keras and scipy",
+                         _keras3_adapter),
 }
 
 REQUIRED_SUBMODULES = ("models", "layers")
@@ -105,18 +126,20 @@ def load(name: str) -> Implementation:
     """Load the implementation called ``name`` or raise ImplementationError (one line)."""
     if name.startswith("module:"):
         namespace = _load_module(name.removeprefix("module:"))
+        adapter = adapters.for_namespace(namespace)
     elif name in REGISTRY:
-        loader, tox_env, needs = REGISTRY[name]
+        entry = REGISTRY[name]
         try:
-            namespace = loader()
+            namespace = entry.loader()
         except ModuleNotFoundError as exc:
             raise ImplementationError(
-                f"implementation {name!r} needs {needs}, but {exc.name!r} is not installed; "
-                f"run it with `tox -e {tox_env}`"
+                f"implementation {name!r} needs {entry.needs}, but {exc.name!r} is not "
+                f"installed; run it with `tox -e {entry.tox_env}`"
             ) from None
+        adapter = entry.adapter(namespace)
     else:
         raise ImplementationError(f"unknown implementation {name!r}; known: {known_names()}")
-    return _describe(name, namespace)
+    return _describe(name, namespace, adapter)
 
 
 def _load_module(path: str) -> ModuleType:
@@ -139,7 +162,7 @@ def _load_module(path: str) -> ModuleType:
 DISTRIBUTION = {"tfkeras-legacy": "tf-keras", "tfkeras": "keras"}
 
 
-def _describe(name: str, keras: ModuleType) -> Implementation:
+def _describe(name: str, keras: ModuleType, adapter=None) -> Implementation:
     version = str(getattr(keras, "__version__", None) or _dist_version(DISTRIBUTION.get(name)))
     backend = _backend_name(keras)
     # an implementation that is not Keras itself may say which Keras API it implements
@@ -152,6 +175,7 @@ def _describe(name: str, keras: ModuleType) -> Implementation:
         backend=backend,
         device=_device(backend),
         keras_major=major,
+        adapter=adapter,
         packages=_package_versions(),
     )
 

@@ -38,7 +38,11 @@ def behavior_status(test_outcomes) -> str:
 
 def build(*, implementation: dict, packages: dict, catalog: dict, tests: list[dict],
           run: dict, warnings: list[str], suite_version: str) -> dict:
-    """The report dict. ``catalog`` maps id -> Behavior; ``tests`` are per-test dicts."""
+    """The report dict. ``catalog`` maps id -> Behavior; ``tests`` are per-test dicts.
+
+    Tests are sorted by node id, so serial, parallel and merged sharded runs of the same tests
+    give the same document (durations and run details aside)."""
+    tests = sorted(tests, key=lambda t: t["nodeid"])
     tests_by_behavior: dict[str, list[dict]] = {bid: [] for bid in catalog}
     for test in tests:
         for bid in test["behaviors"]:
@@ -120,10 +124,20 @@ def atomic_write(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, READABLE & ~_umask())  # mkstemp makes 0600; reports are for everyone
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+READABLE = 0o644
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def load(path) -> dict:

@@ -73,7 +73,8 @@ def test_deviation_failing_with_another_kind_is_a_failure(project):
     assert result.returncode == 1
     test = next(t for t in result.report["tests"] if t["nodeid"].endswith("::test_sub"))
     assert test["outcome"] == "failed"
-    assert "expects ValueError, but the test failed with AttributeError" in test["message"]
+    assert "expects ValueError, but the test failed with missing-api" in test["message"]
+    assert "missing API toy_keras.sub" in test["message"]
 
 
 def test_one_parametrization_can_be_listed(project):

@@ -49,7 +49,8 @@ def test_passing_run_writes_three_report_files(project):
         "report.json", "report.md", "report.html"}
     report = result.report
     assert report["implementation"] == {"name": "module:toy_keras", "version": "2.99.0",
-                                        "backend": "toy", "device": "CPU", "keras_major": 2}
+                                        "backend": "toy", "device": "CPU", "keras_major": 2,
+                                        "adapter": "keras.backend"}
     assert report["run"]["complete"] is True
     assert report["behaviors"]["toy.add.integers"]["status"] == "pass"
     [test] = report["tests"]

@@ -28,7 +28,7 @@ def test_report_has_every_documented_field(project):
     assert set(report) == {"schema_version", "suite", "implementation", "environment", "run",
                            "summary", "behaviors", "tests", "warnings"}
     assert set(report["implementation"]) == {"name", "version", "backend", "device",
-                                             "keras_major"}
+                                             "keras_major", "adapter"}
     assert {"python", "platform", "packages"} <= set(report["environment"])
     assert {"pytest", "hypothesis", "numpy"} <= set(report["environment"]["packages"])
     assert {"status", "complete", "started", "finished", "duration_s", "exit_status",

@@ -5,8 +5,9 @@ linear; softmax for the output layer), 002 §4.2 (heading only) and the Keras 2 
 (keras.io/zh/activations), which documents elu(x, alpha), selu, exponential, relu(x, alpha,
 max_value, threshold), softmax(x, axis) and hard_sigmoid as 0.2 * x + 0.5 clipped to [0, 1].
 Values are golden, recorded from tf-keras 2.21 (fixtures/activations.json); the grid covers
-saturation (+-20), the hard_sigmoid corners (+-2.5) and zero. Inputs are tensors made with
-`keras.backend.constant` ("x: Input tensor"; tf-keras's softmax and hard_sigmoid reject arrays).
+saturation (+-20), the hard_sigmoid corners (+-2.5) and zero. Inputs are the implementation's
+tensors, made by the registry's adapter ("x: Input tensor"; tf-keras's softmax and hard_sigmoid
+reject arrays).
 """
 
 import numpy as np
@@ -51,16 +52,16 @@ def assert_activation(got, case, what):
 @pytest.mark.parametrize(
     "name", [pytest.param(n, marks=pytest.mark.behavior(b)) for n, b in VALUES.items()]
 )
-def test_activation_values_match_keras2(keras, name):
+def test_activation_values_match_keras2(keras, adapter, name):
     case = golden.case("activations", name)
     function = getattr(keras.activations, case["function"])
-    got = function(keras.backend.constant(case.input("x")), **case["kwargs"])
+    got = adapter.to_numpy(function(adapter.to_tensor(case.input("x")), **case["kwargs"]))
     assert_activation(got, case, f"keras.activations.{case['function']}(x, **{case['kwargs']})")
 
 
 @pytest.mark.behavior("activations.get")
 @pytest.mark.parametrize("name", BY_NAME)
-def test_string_name_resolves_to_the_activation(keras, name):
+def test_string_name_resolves_to_the_activation(keras, adapter, name):
     case = golden.case("activations", name)
-    got = keras.activations.get(name)(keras.backend.constant(case.input("x")))
+    got = adapter.to_numpy(keras.activations.get(name)(adapter.to_tensor(case.input("x"))))
     assert_activation(got, case, f"keras.activations.get({name!r})(x)")

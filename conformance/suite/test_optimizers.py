@@ -4,8 +4,8 @@ Spec sources: 004 (the optimizer names SGD, RMSprop, Adagrad, Adadelta, Adam, Ad
 003 (`SGD(lr=0.01, decay=1e-6, momentum=0.9, nesterov=True)`), 002 §4.4 (heading only). The
 update rules are checked against golden weights recorded from tf-keras 2.21
 (fixtures/optimizers.json): the same gradients are applied with
-`optimizer.apply_gradients(zip(grads, variables))` to variables made by
-`keras.backend.variable`, the documented tf.keras 2.x way to drive an optimizer by hand.
+`optimizer.apply_gradients(zip(grads, variables))`, the documented way to drive an optimizer by
+hand, to the implementation's own variables (made by the registry's adapter).
 """
 
 import numpy as np
@@ -29,14 +29,14 @@ UPDATE_RULES = {
 }
 
 
-def apply_steps(keras, optimizer, initial, gradients):
+def apply_steps(adapter, optimizer, initial, gradients):
     """Apply each step's gradients; return the weights after every step."""
-    K = keras.backend
-    variables = [K.variable(w) for w in initial]
+    variables = [adapter.variable(w) for w in initial]
     history = []
     for step in gradients:
-        optimizer.apply_gradients(zip([K.constant(g) for g in step], variables, strict=True))
-        history.append([K.get_value(v) for v in variables])
+        optimizer.apply_gradients(zip([adapter.to_tensor(g) for g in step], variables,
+                                      strict=True))
+        history.append(adapter.to_numpy(variables))
     return history
 
 
@@ -51,16 +51,16 @@ def assert_history(got, case, what):
 @pytest.mark.parametrize(
     "name", [pytest.param(n, marks=pytest.mark.behavior(b)) for n, b in UPDATE_RULES.items()]
 )
-def test_update_rule_matches_keras2(keras, name):
+def test_update_rule_matches_keras2(keras, adapter, name):
     case = golden.case("optimizers", name)
     optimizer = getattr(keras.optimizers, case["optimizer"])(**case["config"])
-    history = apply_steps(keras, optimizer, case.input("initial"), case.input("gradients"))
+    history = apply_steps(adapter, optimizer, case.input("initial"), case.input("gradients"))
     assert_history(history, case, f"{case['optimizer']}(**{case['config']})")
 
 
 @pytest.mark.behavior("optimizers.sgd.decay")
 @pytest.mark.parametrize("name", ["sgd_decay", "sgd_decay_nesterov"])
-def test_sgd_time_based_decay(keras, name):
+def test_sgd_time_based_decay(keras, adapter, name):
     """lr_t = lr / (1 + decay * iterations), written as in the spec (003): SGD(lr=..., decay=...).
 
     The golden weights come from tf-keras's optimizers.legacy.SGD, the one that still takes
@@ -69,7 +69,7 @@ def test_sgd_time_based_decay(keras, name):
     config = dict(case["config"])
     lr = config.pop("learning_rate")
     optimizer = keras.optimizers.SGD(lr=lr, **config)
-    history = apply_steps(keras, optimizer, case.input("initial"), case.input("gradients"))
+    history = apply_steps(adapter, optimizer, case.input("initial"), case.input("gradients"))
     assert_history(history, case, f"SGD(lr={lr}, **{config})")
 
 
@@ -78,9 +78,9 @@ LR_ALIAS_WEIGHTS = np.array([[1.0, 2.0], [-1.0, 0.5]], dtype="float32")
 
 
 @pytest.mark.behavior("optimizers.lr_alias")
-def test_sgd_lr_argument_sets_the_learning_rate(keras):
+def test_sgd_lr_argument_sets_the_learning_rate(keras, adapter):
     """Keras 2 documents SGD(lr=0.01, ...): one plain SGD step moves w by -lr * g."""
-    [[after]] = apply_steps(keras, keras.optimizers.SGD(lr=0.5), [LR_ALIAS_WEIGHTS],
+    [[after]] = apply_steps(adapter, keras.optimizers.SGD(lr=0.5), [LR_ALIAS_WEIGHTS],
                             [[LR_ALIAS_GRADIENT]])
     # 1e-6 absolute: one float32 multiply-add on values of size <= 2.
     assert_allclose(after, LR_ALIAS_WEIGHTS - 0.5 * LR_ALIAS_GRADIENT, rtol=0, atol=1e-6,
@@ -88,9 +88,9 @@ def test_sgd_lr_argument_sets_the_learning_rate(keras):
 
 
 @pytest.mark.behavior("optimizers.lr_alias")
-def test_adam_lr_argument_sets_the_learning_rate(keras):
+def test_adam_lr_argument_sets_the_learning_rate(keras, adapter):
     """Adam(lr=...): Adam's first step is lr * g / (|g| + epsilon'), i.e. lr * sign(g) here."""
-    [[after]] = apply_steps(keras, keras.optimizers.Adam(lr=0.5), [LR_ALIAS_WEIGHTS],
+    [[after]] = apply_steps(adapter, keras.optimizers.Adam(lr=0.5), [LR_ALIAS_WEIGHTS],
                             [[LR_ALIAS_GRADIENT]])
     # epsilon (1e-7, scaled by 1/sqrt(1 - beta_2) = 31.6) shifts a step of 0.5 by < 1e-5 for
     # |g| >= 0.5; the default learning rate (0.001) would be off by ~0.5.
