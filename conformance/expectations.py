@@ -2,8 +2,11 @@
 
 An entry names a behaviour (covering all its tests) or a test node id (covering all its
 parametrizations unless the id has ``[...]``), the failure kind it is expected to show
-(an exception class name, or ``mismatch`` for an AssertionError) and a reason a reader can
-verify. The plugin runs them as strict expected failures.
+(an exception class name, ``mismatch`` for an AssertionError, ``missing-api`` for an API the
+implementation lacks, ``timeout``, ``crash``) and a reason a reader can verify. One cause for
+many targets is written once with ``behaviors: [...]`` or ``tests: [...]``, and deviations that
+a family of implementations shares live in a shared file that each of them ``include``s. The
+plugin runs them as strict expected failures.
 """
 
 from __future__ import annotations
@@ -88,8 +91,9 @@ def _load_file(path: Path, impl_name: str, known_behaviors, seen) -> list[Deviat
     entries = document.get("deviations") or []
     if not isinstance(entries, list):
         raise ExpectationsError(f"{path}: 'deviations' must be a list")
-    own = [_parse(entry, f"{path}: deviations[{i}]", known_behaviors, path.name)
-           for i, entry in enumerate(entries)]
+    own = [deviation for i, entry in enumerate(entries)
+           for deviation in _parse_group(entry, f"{path}: deviations[{i}]", known_behaviors,
+                                         path.name)]
     targets = [d.target for d in own]
     duplicates = sorted({t for t in targets if targets.count(t) > 1})
     if duplicates:
@@ -104,6 +108,22 @@ def _load_file(path: Path, impl_name: str, known_behaviors, seen) -> list[Deviat
             if deviation.target not in {d.target for d in deviations}:
                 deviations.append(deviation)
     return deviations
+
+
+def _parse_group(entry, where: str, known_behaviors, file: str) -> list[Deviation]:
+    """One entry, or one cause for many: ``behaviors: [...]`` / ``tests: [...]`` list the
+    targets that share a kind and a reason (keras-numpy cannot fit, say)."""
+    if isinstance(entry, dict) and ("behaviors" in entry or "tests" in entry):
+        key, single = ("behaviors", "behavior") if "behaviors" in entry else ("tests", "test")
+        targets = entry[key]
+        if "behaviors" in entry and "tests" in entry or not isinstance(targets, list) or not (
+                targets) or not all(isinstance(t, str) for t in targets):
+            raise ExpectationsError(f"{where}: '{key}' must be a non-empty list of ids (and "
+                                    f"only one of 'behaviors' or 'tests')")
+        rest = {k: v for k, v in entry.items() if k != key}
+        return [_parse({**rest, single: target}, f"{where}.{key}[{i}]", known_behaviors, file)
+                for i, target in enumerate(targets)]
+    return [_parse(entry, where, known_behaviors, file)]
 
 
 def _parse(entry, where: str, known_behaviors, file: str) -> Deviation:
