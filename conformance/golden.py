@@ -4,6 +4,7 @@ A fixture file is ``fixtures/<family>.json``::
 
     {"schema_version": 1, "family": "losses",
      "provenance": {"producer": "tf-keras", "version": "2.21.0", "tensorflow": ..., "numpy": ...,
+                    "platform": "Linux-...", "machine": "x86_64", "cpu": "AMD EPYC",
                     "date": ..., "command": ...},
      "cases": {"<name>": {"inputs": {...}, "expected": ..., "rtol": 1e-6, "atol": 1e-7,
                           "tolerance": "why these tolerances", ...any other field}}}
@@ -26,7 +27,9 @@ from pathlib import Path
 import numpy as np
 
 SCHEMA_VERSION = 1
-PROVENANCE_KEYS = ("producer", "version", "tensorflow", "numpy", "date", "command")
+# The platform (OS, machine, CPU) beside the versions: float results can depend on both.
+PROVENANCE_KEYS = ("producer", "version", "tensorflow", "numpy", "platform", "machine", "cpu",
+                   "date", "command")
 RECORD_COMMAND = "TF_USE_LEGACY_KERAS=1 python fixtures/record.py"
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,6 +16,8 @@ def test_committed_fixtures_come_from_tf_keras_2_with_tolerances(family):
     fixture = golden.load(family)
     assert fixture.provenance["producer"] == "tf-keras"
     assert fixture.provenance["version"].startswith("2.")
+    for key in ("platform", "machine", "cpu"):  # DESIGN.md: the platform beside the versions
+        assert fixture.provenance[key], f"{family}: provenance has no {key}"
     for name in fixture.cases:
         case = fixture.case(name)
         assert case.tolerance, f"{family}/{name}: no reason for its tolerance"
@@ -36,6 +38,8 @@ def _valid() -> dict:
     (lambda d: {**d, "schema_version": 7}, "schema_version must be"),
     (lambda d: {**d, "provenance": {**d["provenance"], "producer": "reference_impl"}},
      "golden data must come from tf-keras 2.x"),
+    (lambda d: {**d, "provenance": {k: v for k, v in d["provenance"].items() if k != "cpu"}},
+     "provenance lacks cpu"),
     (lambda d: {**d, "cases": {}}, "'cases' must be a non-empty object"),
     (lambda d: {**d, "cases": {"mse": {**d["cases"]["mean_squared_error"], "rtol": -1}}},
      "rtol must be a non-negative number"),
