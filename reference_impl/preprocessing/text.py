@@ -4,6 +4,7 @@ hashing, the hashing trick and the Tokenizer."""
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 
@@ -19,22 +20,26 @@ def text_to_word_sequence(text, filters=DEFAULT_FILTERS, lower=True, split=" "):
     return [word for word in text.split(split) if word]
 
 
-def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=True, split=" "):
+def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=True, split=" ",
+                  analyzer=None):
     """Each word to an index in [1, n - 1] by hashing (Python's ``hash`` by default, or
-    'md5', or a function); 0 is reserved."""
+    'md5', or a function); 0 is reserved. ``analyzer`` replaces text_to_word_sequence."""
     if hash_function is None:
         hash_function = hash
     elif hash_function == "md5":
         def hash_function(word):
             return int(hashlib.md5(word.encode()).hexdigest(), 16)
-    words = text_to_word_sequence(text, filters=filters, lower=lower, split=split)
+    if analyzer is None:
+        words = text_to_word_sequence(text, filters=filters, lower=lower, split=split)
+    else:
+        words = analyzer(text)
     return [hash_function(word) % (n - 1) + 1 for word in words]
 
 
 def one_hot(text, n, filters=DEFAULT_FILTERS, lower=True, split=" ", analyzer=None):
     """The hashing trick with Python's ``hash``: word indices in [1, n - 1]."""
     return hashing_trick(text, n, hash_function=hash, filters=filters, lower=lower,
-                         split=split)
+                         split=split, analyzer=analyzer)
 
 
 class Tokenizer:
@@ -44,9 +49,11 @@ class Tokenizer:
     (index 1 when given) stands for the others."""
 
     def __init__(self, num_words=None, filters=DEFAULT_FILTERS, lower=True, split=" ",
-                 char_level=False, oov_token=None, document_count=0, **kwargs):
+                 char_level=False, oov_token=None, analyzer=None, document_count=0, **kwargs):
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments: {kwargs}")
         self.num_words, self.filters, self.lower, self.split = num_words, filters, lower, split
-        self.char_level, self.oov_token = char_level, oov_token
+        self.char_level, self.oov_token, self.analyzer = char_level, oov_token, analyzer
         self.document_count = document_count
         self.word_counts: dict[str, int] = {}
         self.word_docs: dict[str, int] = {}
@@ -59,6 +66,8 @@ class Tokenizer:
             if self.lower:
                 text = [t.lower() for t in text] if isinstance(text, list) else text.lower()
             return list(text)
+        if self.analyzer is not None:
+            return self.analyzer(text)
         return text_to_word_sequence(text, self.filters, self.lower, self.split)
 
     def fit_on_texts(self, texts) -> None:
@@ -99,8 +108,12 @@ class Tokenizer:
             yield sequence
 
     def sequences_to_texts(self, sequences) -> list:
+        return list(self.sequences_to_texts_generator(sequences))
+
+    def sequences_to_texts_generator(self, sequences):
+        """Each sequence as its known words (index below num_words; else the oov_token when
+        set) joined by ' '."""
         oov = self.word_index.get(self.oov_token) if self.oov_token is not None else None
-        texts = []
         for sequence in sequences:
             words = []
             for index in sequence:
@@ -108,8 +121,7 @@ class Tokenizer:
                     words.append(self.index_word[index])
                 elif oov is not None:
                     words.append(self.index_word[oov])
-            texts.append(" ".join(words))
-        return texts
+            yield " ".join(words)
 
     def texts_to_matrix(self, texts, mode="binary") -> np.ndarray:
         return self.sequences_to_matrix(self.texts_to_sequences(texts), mode=mode)
@@ -145,6 +157,30 @@ class Tokenizer:
         return matrix
 
     def get_config(self) -> dict:
+        """The constructor arguments and, as JSON strings, the fitted dictionaries."""
         return {"num_words": self.num_words, "filters": self.filters, "lower": self.lower,
                 "split": self.split, "char_level": self.char_level,
-                "oov_token": self.oov_token, "document_count": self.document_count}
+                "oov_token": self.oov_token, "document_count": self.document_count,
+                **{name: json.dumps(getattr(self, name)) for name in _FITTED}}
+
+    def to_json(self, **kwargs) -> str:
+        """``{"class_name": "Tokenizer", "config": get_config()}`` as JSON (kwargs go to
+        json.dumps); read back by :func:`tokenizer_from_json`."""
+        return json.dumps({"class_name": type(self).__name__, "config": self.get_config()},
+                          **kwargs)
+
+
+_FITTED = ("word_counts", "word_docs", "index_docs", "index_word", "word_index")
+
+
+def tokenizer_from_json(json_string) -> Tokenizer:
+    """The Tokenizer that ``Tokenizer.to_json`` describes (JSON turns int keys into strings:
+    index_docs and index_word get theirs back)."""
+    config = dict(json.loads(json_string)["config"])
+    fitted = {name: json.loads(config.pop(name)) for name in _FITTED}
+    tokenizer = Tokenizer(**config)
+    for name in ("index_docs", "index_word"):
+        fitted[name] = {int(k): v for k, v in fitted[name].items()}
+    for name, value in fitted.items():
+        setattr(tokenizer, name, value)
+    return tokenizer
