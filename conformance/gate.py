@@ -40,7 +40,8 @@ def compare(baseline: dict, new: dict, *, allow_other_impl: bool = False) -> Gat
     return result
 
 
-def format_result(result: GateResult) -> str:
+def format_result(result: GateResult, baseline: str | None = None,
+                  report: str | None = None) -> str:
     lines = []
     if result.regressions:
         lines.append(f"{len(result.regressions)} regression(s):")
@@ -48,6 +49,8 @@ def format_result(result: GateResult) -> str:
     if result.improvements:
         lines.append(f"{len(result.improvements)} improvement(s):")
         lines += [f"  {bid}: {old} -> {new}" for bid, old, new in result.improvements]
+        if baseline and report and result.passed:
+            lines.append(f"to take them into the baseline: cp {report} {baseline}")
     if not lines:
         lines.append("no change in behaviour status")
     lines.append("gate: " + ("passed" if result.passed else "FAILED"))

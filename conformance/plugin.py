@@ -429,8 +429,8 @@ def _shard(config) -> dict | None:
 def _outcome(report) -> str:
     if hasattr(report, "wasxfail") and report.skipped:
         return "deviation"
-    if report.failed:
-        return "failed" if report.when == "call" else "error"
+    if report.failed:  # "???": pytest-xdist's report for a test whose worker died
+        return "failed" if report.when in ("call", "???") else "error"
     return "skipped" if report.skipped else "passed"
 
 
