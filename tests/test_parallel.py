@@ -11,6 +11,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+
 from conftest import REPO, behavior
 
 BEHAVIORS = ["toy.add.integers", "toy.add.floats", "toy.sub.integers", "toy.skip.always",
