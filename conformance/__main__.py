@@ -21,14 +21,21 @@ def main(argv=None) -> int:
 
     g = commands.add_parser("gate", help="fail when a behaviour that passed in the baseline "
                                          "no longer passes")
-    g.add_argument("--baseline", required=True, help="the old report.json")
-    g.add_argument("--report", required=True, help="the new report.json")
+    g.add_argument("--baseline", help="the old report.json")
+    g.add_argument("--report", help="the new report.json")
+    g.add_argument("--all", metavar="BASELINES_DIR",
+                   help="gate every <impl>.json there against reports/<impl>/report.json "
+                        "(or under --reports-dir)")
+    g.add_argument("--reports-dir", default="reports",
+                   help="with --all: where the fresh reports are (default: reports)")
     g.add_argument("--allow-other-impl", action="store_true",
                    help="compare reports of different implementations")
 
     m = commands.add_parser("matrix", help="behaviours x implementations table from reports")
     m.add_argument("reports", nargs="+", help="report.json files, any number")
     m.add_argument("--out", default="reports/matrix", help="directory for matrix.md/.html")
+    m.add_argument("--stem", default="matrix",
+                   help="file name without suffix (reports/MATRIX.md: --out reports --stem MATRIX)")
 
     j = commands.add_parser("merge", help="join the shard reports of one run into one report")
     j.add_argument("reports", nargs="+", help="the shards' report.json files")
@@ -47,12 +54,17 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "gate":
+            if args.all:
+                return gate_all(Path(args.all), Path(args.reports_dir))
+            if not (args.baseline and args.report):
+                parser.error("gate needs --baseline and --report, or --all BASELINES_DIR")
             result = gate.compare(report_mod.load(args.baseline), report_mod.load(args.report),
                                   allow_other_impl=args.allow_other_impl)
             print(gate.format_result(result, baseline=args.baseline, report=args.report))
             return 0 if result.passed else 1
         if args.command == "matrix":
-            written = matrix.write([report_mod.load(p) for p in args.reports], Path(args.out))
+            written = matrix.write([report_mod.load(p) for p in args.reports], Path(args.out),
+                                   stem=args.stem)
             print("\n".join(str(p) for p in written))
             return 0
         if args.command == "merge":
@@ -69,6 +81,31 @@ def main(argv=None) -> int:
     except report_mod.ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+
+def gate_all(baselines: Path, reports: Path) -> int:
+    """Gate each committed baseline against its implementation's fresh report; every one is
+    checked and printed before the exit status (1 on any regression, 2 on any unreadable or
+    missing report) is decided."""
+    files = sorted(baselines.glob("*.json"))
+    if not files:
+        print(f"error: no baselines (*.json) in {baselines}", file=sys.stderr)
+        return 2
+    worst = 0
+    for baseline in files:
+        report = reports / baseline.stem / "report.json"
+        print(f"== {baseline.stem}: {report} against {baseline}")
+        try:
+            result = gate.compare(report_mod.load(baseline), report_mod.load(report))
+        except report_mod.ReportError as exc:
+            print(f"error: {exc}")
+            worst = 2
+            continue
+        print(gate.format_result(result, baseline=str(baseline), report=str(report)))
+        worst = max(worst, 0 if result.passed else 1)
+    print("gate (all): " + {0: "passed", 1: "FAILED (regressions)", 2: "FAILED (unreadable)"}[
+        worst])
+    return worst
 
 
 if __name__ == "__main__":

@@ -26,12 +26,12 @@ def build(reports: list[dict]) -> dict:
     return {"columns": columns, "rows": sorted(rows.values(), key=lambda r: (r["area"], r["id"]))}
 
 
-def write(reports: list[dict], directory: Path) -> list[Path]:
+def write(reports: list[dict], directory: Path, stem: str = "matrix") -> list[Path]:
     table = build(reports)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in ("matrix.md", "matrix.html"):
-        path = directory / name
-        report_mod.atomic_write(path, report_mod.render(f"{name}.j2", m=table))
+    for suffix in ("md", "html"):
+        path = directory / f"{stem}.{suffix}"
+        report_mod.atomic_write(path, report_mod.render(f"matrix.{suffix}.j2", m=table))
         written.append(path)
     return written

@@ -136,3 +136,27 @@ def test_matrix_has_a_row_per_behaviour_and_a_column_per_report(reports, tmp_pat
     assert "| `toy.add.strings` | pass | fail |" in markdown
     assert "| `toy.add.integers` | pass | pass |" in markdown
     assert "<td class=\"fail\">fail</td>" in (out / "matrix.html").read_text()
+
+
+def test_gate_all_checks_every_baseline_and_fails_on_any_regression(reports, tmp_path):
+    baseline, new = reports
+    baselines, fresh = tmp_path / "baselines", tmp_path / "fresh"
+    baselines.mkdir()
+    name = json.loads(baseline.read_text())["implementation"]["name"]
+    (baselines / f"{name}.json").write_text(baseline.read_text())
+    (fresh / name).mkdir(parents=True)
+    (fresh / name / "report.json").write_text(new.read_text())
+    result = cli("gate", "--all", str(baselines), "--reports-dir", str(fresh))
+    assert result.returncode == 1, result.stdout
+    assert "toy.add.strings: pass -> fail" in result.stdout
+    assert result.stdout.strip().endswith("gate (all): FAILED (regressions)")
+    # improvements pass and say how to take them into the baseline
+    (fresh / name / "report.json").write_text(baseline.read_text())
+    (baselines / f"{name}.json").write_text(new.read_text())
+    result = cli("gate", "--all", str(baselines), "--reports-dir", str(fresh))
+    assert result.returncode == 0, result.stdout
+    assert f"to take them into the baseline: cp {fresh / name / 'report.json'}" in result.stdout
+    # a baseline without a fresh report is unreadable input, not a pass
+    (baselines / "other.json").write_text(baseline.read_text())
+    result = cli("gate", "--all", str(baselines), "--reports-dir", str(fresh))
+    assert result.returncode == 2 and "no such file" in result.stdout, result.stdout
