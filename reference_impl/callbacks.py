@@ -294,25 +294,90 @@ class ModelCheckpoint(Callback):
 
 
 class CSVLogger(Callback):
-    """Writes each epoch's logs as a row of a CSV file (``epoch`` first)."""
+    """Writes each epoch's logs as a row of a CSV file: a header ``epoch`` and the log keys in
+    sorted order, then one row per epoch. ``append=True`` adds to an existing file (the header
+    only when the file is empty)."""
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
-        self.filename, self.separator, self.append = filename, separator, append
+        self.filename, self.separator, self.append = str(filename), separator, append
 
     def on_train_begin(self, logs=None):
+        header = True
+        if self.append:
+            try:
+                with open(self.filename) as existing:
+                    header = not existing.readline()
+            except FileNotFoundError:
+                pass
         self.file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
-        self.writer = None
+        self.header, self.writer = header, None
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         if self.writer is None:
-            self.writer = csv.DictWriter(self.file, ["epoch", *logs],
+            self.writer = csv.DictWriter(self.file, ["epoch", *sorted(logs)],
                                          delimiter=self.separator)
-            if not self.append:
+            if self.header:
                 self.writer.writeheader()
-        self.writer.writerow({"epoch": epoch, **logs})
+        self.writer.writerow({"epoch": epoch, **{k: _csv_value(v) for k, v in logs.items()}})
         self.file.flush()
 
     def on_train_end(self, logs=None):
         self.file.close()
+        self.writer = None
+
+
+def _csv_value(value):
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return array.item()
+    return f"[{', '.join(str(v) for v in array.ravel().tolist())}]"
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiplies the learning rate by ``factor`` (never below ``min_lr``) once ``monitor``
+    has not improved by more than ``min_delta`` for ``patience`` epochs, then waits
+    ``cooldown`` epochs before counting again. Adds ``lr`` to the epoch's logs."""
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0, **kwargs):
+        super().__init__()
+        if factor >= 1.0:
+            raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0. "
+                             f"Got {factor}")
+        self.monitor, self.factor, self.patience, self.verbose = monitor, factor, patience, verbose
+        self.min_delta, self.cooldown, self.min_lr = min_delta, cooldown, min_lr
+        maximise = mode == "max" or (mode == "auto" and "acc" in monitor)
+        if maximise:
+            self.monitor_op = lambda a, b: np.greater(a, b + self.min_delta)
+        else:
+            self.monitor_op = lambda a, b: np.less(a, b - self.min_delta)
+        self.initial_best = -np.inf if maximise else np.inf
+
+    def on_train_begin(self, logs=None):
+        self.best, self.wait, self.cooldown_counter = self.initial_best, 0, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        optimizer = self.model.optimizer
+        logs["lr"] = float(optimizer.learning_rate)
+        current = logs.get(self.monitor)
+        if current is None:
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self.monitor_op(current, self.best):
+            self.best, self.wait = current, 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                old_lr = float(optimizer.learning_rate)
+                if old_lr > np.float32(self.min_lr):
+                    new_lr = max(old_lr * self.factor, self.min_lr)
+                    optimizer.learning_rate = new_lr
+                    if self.verbose > 0:
+                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate "
+                              f"to {new_lr}.")
+                    self.cooldown_counter, self.wait = self.cooldown, 0

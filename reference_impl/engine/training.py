@@ -310,6 +310,7 @@ class Trainer:
 
         self.stop_training = False
         hooks.on_train_begin({})
+        logs = {}
         order, cursor = np.arange(n), n
         for epoch in range(initial_epoch, epochs):
             hooks.on_epoch_begin(epoch, {})
@@ -325,7 +326,7 @@ class Trainer:
                     part_slice = slice(cursor, cursor + batch_size)
                     batch = [_take(part, part_slice) for part in (inputs, targets, weights)]
                 cursor += batch_size
-                hooks.on_train_batch_begin(step, {"batch": step, "size": len(index)})
+                hooks.on_train_batch_begin(step, {})
                 self._train_batch(*batch, means)
                 hooks.on_train_batch_end(step, means.result())
                 if self.stop_training:
@@ -341,7 +342,8 @@ class Trainer:
             hooks.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        hooks.on_train_end({})
+        # Keras 2: on_train_end gets the logs of the last on_epoch_end
+        hooks.on_train_end(logs)
         return history
 
     def _validation_arrays(self, data) -> list:
@@ -406,7 +408,8 @@ class Trainer:
                 hooks.on_predict_batch_begin(step, {})
                 part = [a[step * batch_size:(step + 1) * batch_size] for a in inputs]
                 chunks.append([o.data for o in self._forward(part, training=False)])
-                hooks.on_predict_batch_end(step, {"outputs": chunks[-1]})
+                hooks.on_predict_batch_end(step,
+                                           {"outputs": self._output_structure(chunks[-1])})
         hooks.on_predict_end({})
         if not chunks:
             raise ValueError("Expected input data to be non-empty.")
@@ -465,6 +468,7 @@ class Trainer:
             + [history], self, epochs=epochs, steps=steps, verbose=verbose)
         self.stop_training = False
         hooks.on_train_begin({})
+        logs = {}
         for epoch in range(initial_epoch, epochs):
             hooks.on_epoch_begin(epoch, {})
             means = _Means(self._compiled().names)
@@ -490,7 +494,8 @@ class Trainer:
             hooks.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        hooks.on_train_end({})
+        # Keras 2: on_train_end gets the logs of the last on_epoch_end
+        hooks.on_train_end(logs)
         return history
 
     def evaluate_generator(self, generator, steps=None, return_dict=False, **kwargs):
