@@ -18,6 +18,7 @@ def to_categorical(y, num_classes=None, dtype="float32"):
 
 
 def normalize(x, axis=-1, order=2):
-    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
-    norm[norm == 0] = 1
-    return x / np.expand_dims(norm, axis)
+    """A copy of ``x`` divided by its order-``order`` norm along ``axis`` (zero norms left
+    alone); the shape of ``x`` is kept, also for a 1-D array."""
+    norm = np.linalg.norm(x, order, axis, keepdims=True)
+    return x / np.where(norm == 0, 1, norm)
