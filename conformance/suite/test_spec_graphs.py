@@ -14,12 +14,17 @@ sizes on 2-4 samples, so each graph stays cheap.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
 from conformance.assertions import assert_allclose, assert_array_equal, assert_shape
+from conformance.spec_models import (
+    build_digit_models,
+    build_headline_model,
+    build_inception_block,
+    build_residual,
+    build_vqa_models,
+)
 
 
 def conv_params(kh, kw, channels, filters):
@@ -150,23 +155,6 @@ def test_conv1d_sequence_classifier(keras):
 # --- 001: the two-input two-output headline model --------------------------------------------
 
 
-def build_headline_model(keras, vocab=10000, length=100, embed=512):
-    """The 001 headline model: sizes as documented (vocabulary 10000, 100 words, 512-d)."""
-    layers = keras.layers
-    main_input = keras.Input(shape=(length,), dtype="int32", name="main_input")
-    x = layers.Embedding(output_dim=embed, input_dim=vocab, input_length=length)(main_input)
-    lstm_out = layers.LSTM(32)(x)
-    auxiliary_output = layers.Dense(1, activation="sigmoid", name="aux_output")(lstm_out)
-    auxiliary_input = keras.Input(shape=(5,), name="aux_input")
-    x = layers.concatenate([lstm_out, auxiliary_input])
-    x = layers.Dense(64, activation="relu")(x)
-    x = layers.Dense(64, activation="relu")(x)
-    x = layers.Dense(64, activation="relu")(x)
-    main_output = layers.Dense(1, activation="sigmoid", name="main_output")(x)
-    return keras.models.Model(inputs=[main_input, auxiliary_input],
-                              outputs=[main_output, auxiliary_output])
-
-
 @pytest.mark.behavior("examples.graphs.headline.shapes")
 def test_headline_model_documented_shapes_and_params(keras):
     model = build_headline_model(keras)
@@ -233,19 +221,6 @@ def test_shared_lstm_encodes_both_tweets_alike_and_fits(keras):
 # --- 001: Inception block and residual connection --------------------------------------------
 
 
-def build_inception_block(keras, size=256):
-    layers = keras.layers
-    input_img = keras.Input(shape=(size, size, 3))
-    tower_1 = layers.Conv2D(64, (1, 1), padding="same", activation="relu")(input_img)
-    tower_1 = layers.Conv2D(64, (3, 3), padding="same", activation="relu")(tower_1)
-    tower_2 = layers.Conv2D(64, (1, 1), padding="same", activation="relu")(input_img)
-    tower_2 = layers.Conv2D(64, (5, 5), padding="same", activation="relu")(tower_2)
-    tower_3 = layers.MaxPooling2D((3, 3), strides=(1, 1), padding="same")(input_img)
-    tower_3 = layers.Conv2D(64, (1, 1), padding="same", activation="relu")(tower_3)
-    output = layers.concatenate([tower_1, tower_2, tower_3], axis=1)
-    return keras.models.Model(input_img, output), (tower_1, tower_2, tower_3)
-
-
 @pytest.mark.behavior("examples.graphs.inception.shapes")
 def test_inception_block_documented_shapes_and_params(keras):
     model, towers = build_inception_block(keras)
@@ -269,13 +244,6 @@ def test_inception_block_predicts_stacked_towers(keras):
     assert_shape(model.predict(x, verbose=0).shape, (2, 15, 5, 64), "predict, 5x5 images")
 
 
-def build_residual(keras, size=256):
-    x = keras.Input(shape=(size, size, 3))
-    y = keras.layers.Conv2D(3, (3, 3), padding="same")(x)
-    z = keras.layers.add([x, y])
-    return keras.models.Model(x, [y, z])
-
-
 @pytest.mark.behavior("examples.graphs.residual_add")
 def test_residual_add_returns_input_plus_conv(keras):
     model = build_residual(keras)
@@ -290,23 +258,6 @@ def test_residual_add_returns_input_plus_conv(keras):
 
 
 # --- 001: shared vision model (MNIST digits) -------------------------------------------------
-
-
-def build_digit_models(keras):
-    layers = keras.layers
-    digit_input = keras.Input(shape=(27, 27, 1))
-    x = layers.Conv2D(64, (3, 3))(digit_input)
-    x = layers.Conv2D(64, (3, 3))(x)
-    x = layers.MaxPooling2D((2, 2))(x)
-    out = layers.Flatten()(x)
-    vision_model = keras.models.Model(digit_input, out)
-    digit_a = keras.Input(shape=(27, 27, 1))
-    digit_b = keras.Input(shape=(27, 27, 1))
-    out_a = vision_model(digit_a)
-    out_b = vision_model(digit_b)
-    concatenated = layers.concatenate([out_a, out_b])
-    out = layers.Dense(1, activation="sigmoid")(concatenated)
-    return vision_model, keras.models.Model([digit_a, digit_b], out)
 
 
 @pytest.mark.behavior("examples.graphs.shared_vision.shapes")
@@ -337,49 +288,6 @@ def test_shared_vision_model_fits(keras):
 
 
 # --- 001: visual question answering, on images and on video ----------------------------------
-
-
-def build_vqa_models(keras, image=224, vocab=10000, question=100, embed=256, units=256,
-                     answers=1000, frames=100):
-    """The VQA model and, reusing its vision model and question encoder, the video-QA model."""
-    layers = keras.layers
-    vision_model = keras.models.Sequential()
-    vision_model.add(layers.Conv2D(64, (3, 3), activation="relu", padding="same",
-                                   input_shape=(image, image, 3)))
-    vision_model.add(layers.Conv2D(64, (3, 3), activation="relu"))
-    vision_model.add(layers.MaxPooling2D((2, 2)))
-    vision_model.add(layers.Conv2D(128, (3, 3), activation="relu", padding="same"))
-    vision_model.add(layers.Conv2D(128, (3, 3), activation="relu"))
-    vision_model.add(layers.MaxPooling2D((2, 2)))
-    vision_model.add(layers.Conv2D(256, (3, 3), activation="relu", padding="same"))
-    vision_model.add(layers.Conv2D(256, (3, 3), activation="relu"))
-    vision_model.add(layers.Conv2D(256, (3, 3), activation="relu"))
-    vision_model.add(layers.MaxPooling2D((2, 2)))
-    vision_model.add(layers.Flatten())
-
-    image_input = keras.Input(shape=(image, image, 3))
-    encoded_image = vision_model(image_input)
-    question_input = keras.Input(shape=(question,), dtype="int32")
-    embedded_question = layers.Embedding(input_dim=vocab, output_dim=embed,
-                                         input_length=question)(question_input)
-    encoded_question = layers.LSTM(units)(embedded_question)
-    merged = layers.concatenate([encoded_question, encoded_image])
-    output = layers.Dense(answers, activation="softmax")(merged)
-    vqa_model = keras.models.Model(inputs=[image_input, question_input], outputs=output)
-
-    video_input = keras.Input(shape=(frames, image, image, 3))
-    encoded_frame_sequence = layers.TimeDistributed(vision_model)(video_input)
-    encoded_video = layers.LSTM(units)(encoded_frame_sequence)
-    question_encoder = keras.models.Model(inputs=question_input, outputs=encoded_question)
-    video_question_input = keras.Input(shape=(question,), dtype="int32")
-    encoded_video_question = question_encoder(video_question_input)
-    merged = layers.concatenate([encoded_video, encoded_video_question])
-    output = layers.Dense(answers, activation="softmax")(merged)
-    video_qa_model = keras.models.Model(inputs=[video_input, video_question_input],
-                                        outputs=output)
-    return SimpleNamespace(vision=vision_model, vqa=vqa_model, video_qa=video_qa_model,
-                           encoded_image=encoded_image, encoded_question=encoded_question,
-                           encoded_frames=encoded_frame_sequence, encoded_video=encoded_video)
 
 
 # 224 -same-> 224 -valid-> 222 -pool-> 111 -same-> 111 -valid-> 109 -pool-> 54

@@ -1,7 +1,10 @@
 """Per-coordinate adaptive steps: RMSprop, Adagrad, Adadelta.
 
-Where epsilon goes follows Keras 2 (and tf-keras's ``optimizers.legacy``): outside the square
-root in RMSprop and Adagrad, inside it in Adadelta and in RMSprop with momentum.
+Epsilon goes inside the square root in all three, as in tf-keras 2.21's ``optimizers``
+(the conformance golden): g / sqrt(v + epsilon). Keras 2.2 and tf-keras's ``optimizers.legacy``
+add it outside in RMSprop (without momentum) and Adagrad, g / (sqrt(v) + epsilon); the two
+agree for large gradients and part ways once g ** 2 is not large against epsilon (|g| <~ 1e-3
+at epsilon 1e-7): fixtures/optimizers_edge.json pins the difference.
 """
 
 import numpy as np
@@ -12,7 +15,7 @@ from reference_impl.optimizers.base import Optimizer
 class RMSprop(Optimizer):
     """ms = rho * ms + (1 - rho) * g ** 2; with centered=True the denominator is the variance
     ms - mg ** 2 (mg the running mean of g).
-    w -= lr * g / (sqrt(ms) + epsilon)                            (momentum = 0)
+    w -= lr * g / sqrt(ms + epsilon)                              (momentum = 0)
     mom = momentum * mom + lr * g / sqrt(ms + epsilon); w -= mom  (momentum > 0)"""
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
@@ -29,10 +32,11 @@ class RMSprop(Optimizer):
             mean = self.slot(variable, "mg")
             mean[...] = self.rho * mean + (1 - self.rho) * grad
             denominator = mean_square - mean * mean
+        increment = lr * grad / np.sqrt(denominator + self.epsilon)
         if not self.momentum:
-            return variable.data - lr * grad / (np.sqrt(denominator) + self.epsilon)
+            return variable.data - increment
         moment = self.slot(variable, "momentum")
-        moment[...] = self.momentum * moment + lr * grad / np.sqrt(denominator + self.epsilon)
+        moment[...] = self.momentum * moment + increment
         return variable.data - moment
 
     def get_config(self):
@@ -42,7 +46,7 @@ class RMSprop(Optimizer):
 
 class Adagrad(Optimizer):
     """accumulator += g ** 2 (from initial_accumulator_value);
-    w -= lr * g / (sqrt(accumulator) + epsilon)"""
+    w -= lr * g / sqrt(accumulator + epsilon)"""
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  **kwargs):
@@ -56,8 +60,8 @@ class Adagrad(Optimizer):
     def update(self, variable, grad):
         accumulator = self.slot(variable, "accumulator", self.initial_accumulator_value)
         accumulator += grad * grad
-        return variable.data - self.current_learning_rate() * grad / (
-            np.sqrt(accumulator) + self.epsilon)
+        return variable.data - self.current_learning_rate() * grad / np.sqrt(
+            accumulator + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(),
