@@ -1,0 +1,366 @@
+"""keras.preprocessing.image.ImageDataGenerator: flow on arrays, augmentation, standardization,
+flow_from_directory.
+
+Spec: 002_99f94cc914f1cc8c.txt §1 (ImageDataGenerator does data augmentation: horizontal and
+vertical flips, rotations...) and 003_7ac5a683e85c67f6.txt (常用函数: ImageDataGenerator). The Keras
+2 API reference (keras.io/2.x/api/preprocessing/image, the tf-keras 2.x docstrings) gives the
+arguments: featurewise_center / featurewise_std_normalization ("over the dataset, feature-wise",
+statistics computed by fit), samplewise_center / samplewise_std_normalization, rotation_range
+(degrees), width_shift_range / height_shift_range (fraction of the size if < 1, pixels if >= 1,
+or random elements of a 1-D array), zoom_range, shear_range, fill_mode ('constant' with cval,
+'nearest', 'reflect', 'wrap'), horizontal_flip / vertical_flip ("randomly flip inputs"),
+rescale ("we multiply the data by the value provided"), data_format (channels_last by default);
+flow(x, y, batch_size=32, shuffle=True, seed=None) loops over (x, y) batches;
+flow_from_directory(directory, target_size=(256, 256), color_mode='rgb', classes=None,
+class_mode='categorical', batch_size=32, shuffle=True, seed=None) reads one sub-directory per
+class, classes in alphanumeric order (class_indices), files sorted alphanumerically when
+shuffle=False, class_mode 'categorical' (2-D one-hot), 'binary' (1-D), 'sparse' (1-D integer),
+'input' (the images), None (images only).
+
+The random parts are checked through properties (shapes, value ranges, flips, identity at zero
+range, repeatability under a seed); the test writes its own PNG files (a minimal encoder below,
+so the suite itself needs no imaging library).
+"""
+
+import math
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.assertions import assert_allclose, assert_array_equal, assert_shape
+
+H, W, C = 5, 6, 3
+
+
+def generator(keras, **kwargs):
+    return keras.preprocessing.image.ImageDataGenerator(**kwargs)
+
+
+def images(n=4, seed=0):
+    """n distinct float32 images (H, W, C) with integer values 0..255, none symmetric."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, size=(n, H, W, C)).astype("float32")
+
+
+def first_batch(iterator):
+    return next(iter(iterator))
+
+
+# -- flow ----------------------------------------------------------------------------------------
+@pytest.mark.behavior("preprocessing.image.flow.batches")
+@pytest.mark.parametrize(("n", "batch_size"), [(10, 4), (8, 8), (3, 32)])
+def test_flow_batches_cover_the_data_in_order(keras, n, batch_size):
+    x = images(n)
+    y = np.arange(n)
+    iterator = generator(keras).flow(x, y, batch_size=batch_size, shuffle=False)
+    assert len(iterator) == math.ceil(n / batch_size), (
+        f"len(flow) = {len(iterator)}, expected ceil({n} / {batch_size})")
+    seen_x, seen_y = [], []
+    for _ in range(len(iterator)):
+        bx, by = next(iterator)
+        assert bx.shape[1:] == (H, W, C) and len(bx) == len(by) <= batch_size, (
+            f"batch shapes {bx.shape}, {np.shape(by)} [batch_size={batch_size}]")
+        seen_x.append(bx)
+        seen_y.append(by)
+    assert_array_equal(np.concatenate(seen_y), y, "labels of one epoch of flow(shuffle=False)")
+    assert_array_equal(np.concatenate(seen_x), x,
+                       "images of one epoch of flow(shuffle=False) without augmentation")
+    # the generator loops: the next batch starts the next epoch
+    bx, by = next(iterator)
+    assert_array_equal(np.asarray(by), y[:batch_size], "labels of the second epoch's batch")
+
+
+@pytest.mark.behavior("preprocessing.image.flow.batches")
+def test_flow_without_y_yields_images_only(keras):
+    x = images(5)
+    batch = next(generator(keras).flow(x, batch_size=2, shuffle=False))
+    assert isinstance(batch, np.ndarray), f"flow(x) yielded {type(batch)}, expected an array"
+    assert_array_equal(batch, x[:2], "first batch of flow(x, batch_size=2, shuffle=False)")
+
+
+@pytest.mark.behavior("preprocessing.image.flow.shuffle")
+def test_flow_shuffle_keeps_pairs_and_repeats_with_seed(keras):
+    x = images(12)
+    y = np.arange(12)
+    first = generator(keras).flow(x, y, batch_size=12, shuffle=True, seed=5)
+    second = generator(keras).flow(x, y, batch_size=12, shuffle=True, seed=5)
+    bx, by = next(first)
+    assert sorted(np.asarray(by).tolist()) == list(range(12)), (
+        f"one epoch of labels {by}: every sample exactly once")
+    assert_array_equal(bx, x[np.asarray(by)], "images of the shuffled batch vs x[labels]")
+    bx2, by2 = next(second)
+    assert_array_equal(np.asarray(by2), np.asarray(by), "labels of a second flow with seed=5")
+
+
+# -- augmentation --------------------------------------------------------------------------------
+@pytest.mark.behavior("preprocessing.image.rescale")
+@pytest.mark.parametrize("rescale", [1.0 / 255, 2.0, -0.5])
+def test_rescale_multiplies(keras, rescale):
+    x = images(3)
+    batch = next(generator(keras, rescale=rescale).flow(x, batch_size=3, shuffle=False))
+    # float32 products of exactly representable integers: half an ulp plus the rounding of
+    # the factor itself
+    assert_allclose(batch, x * np.float32(rescale), rtol=1e-6, atol=0,
+                    what=f"flow with rescale={rescale}")
+
+
+@pytest.mark.behavior("preprocessing.image.flip")
+@pytest.mark.parametrize(("argument", "axis"), [("horizontal_flip", 2), ("vertical_flip", 1)])
+def test_flips_return_the_image_or_its_mirror(keras, argument, axis):
+    x = images(32)
+    batch = next(generator(keras, **{argument: True}).flow(x, batch_size=32, shuffle=False,
+                                                         seed=3))
+    flipped = np.flip(x, axis=axis)
+    same = [np.array_equal(b, a) for b, a in zip(batch, x, strict=True)]
+    mirrored = [np.array_equal(b, f) for b, f in zip(batch, flipped, strict=True)]
+    bad = [i for i in range(32) if not (same[i] or mirrored[i])]
+    assert not bad, f"{argument}=True: images {bad} are neither the input nor its mirror"
+    assert any(same) and any(mirrored), (
+        f"{argument}=True flipped {sum(mirrored)} of 32 images: a random flip must flip some "
+        f"and keep some (probability 2**-31 of failing by chance)")
+
+
+TRANSFORMS = [
+    {"rotation_range": 40},
+    {"width_shift_range": 0.3},
+    {"height_shift_range": 0.3},
+    {"width_shift_range": 2, "height_shift_range": 2},
+    {"zoom_range": 0.3},
+    {"shear_range": 30},
+    {"rotation_range": 20, "width_shift_range": 0.2, "zoom_range": [0.8, 1.1]},
+]
+
+
+@pytest.mark.behavior("preprocessing.image.random_transform.range")
+@pytest.mark.parametrize("kwargs", TRANSFORMS, ids=lambda k: "-".join(k))
+def test_random_transforms_keep_shape_and_value_range(keras, kwargs):
+    x = images(8)
+    batch = next(generator(keras, **kwargs).flow(x, batch_size=8, shuffle=False, seed=1))
+    assert_shape(batch.shape, x.shape, f"flow with {kwargs}")
+    # fill_mode='nearest' and bilinear resampling only mix pixels of the image
+    for got, image in zip(batch, x, strict=True):
+        assert image.min() - 1e-3 <= got.min() and got.max() <= image.max() + 1e-3, (
+            f"{kwargs}: values [{got.min()}, {got.max()}] outside the image's "
+            f"[{image.min()}, {image.max()}]")
+    assert not np.array_equal(batch, x), f"{kwargs}: no image changed"
+
+
+@pytest.mark.behavior("preprocessing.image.random_transform.range")
+@pytest.mark.parametrize("kwargs", TRANSFORMS, ids=lambda k: "-".join(k))
+def test_random_transforms_leave_a_constant_image_constant(keras, kwargs):
+    x = np.full((3, H, W, C), 42.0, dtype="float32")
+    batch = next(generator(keras, **kwargs).flow(x, batch_size=3, shuffle=False, seed=2))
+    assert_allclose(batch, x, rtol=1e-6, atol=1e-4, what=f"constant images through {kwargs}")
+
+
+@pytest.mark.behavior("preprocessing.image.random_transform.zero_range")
+@pytest.mark.parametrize("kwargs", [
+    {"rotation_range": 0}, {"width_shift_range": 0.0, "height_shift_range": 0.0},
+    {"zoom_range": 0.0}, {"zoom_range": [1.0, 1.0]}, {"shear_range": 0.0},
+    {"horizontal_flip": False, "vertical_flip": False}], ids=lambda k: "-".join(k))
+def test_zero_ranges_are_the_identity(keras, kwargs):
+    x = images(4)
+    batch = next(generator(keras, **kwargs).flow(x, batch_size=4, shuffle=False, seed=0))
+    assert_array_equal(batch, x, f"flow with {kwargs}")
+
+
+@pytest.mark.behavior("preprocessing.image.shift.pixels")
+@pytest.mark.parametrize(("argument", "axis"), [("width_shift_range", 2),
+                                                ("height_shift_range", 1)])
+def test_one_pixel_shift_moves_columns_or_rows(keras, argument, axis):
+    x = images(6)
+    # an array-like range: the shift is one of its elements, here always 1 pixel
+    batch = next(generator(keras, **{argument: [1.0]}).flow(x, batch_size=6, shuffle=False))
+    size = x.shape[axis]
+    take = np.take
+    for got, image in zip(batch, x, strict=True):
+        # one direction or the other; 'nearest' repeats the edge row/column
+        forward = take(image, np.clip(np.arange(size) + 1, 0, size - 1), axis=axis - 1)
+        backward = take(image, np.clip(np.arange(size) - 1, 0, size - 1), axis=axis - 1)
+        assert np.allclose(got, forward, atol=1e-3) or np.allclose(got, backward, atol=1e-3), (
+            f"{argument}=[1.0]: the image is not shifted by one pixel along axis {axis}")
+
+
+@pytest.mark.behavior("preprocessing.image.fill_mode.constant")
+def test_fill_mode_constant_uses_cval(keras):
+    x = images(2)
+    gen = generator(keras, width_shift_range=[float(W)], fill_mode="constant", cval=7.0)
+    batch = next(gen.flow(x, batch_size=2, shuffle=False))
+    assert_allclose(batch, np.full_like(x, 7.0), rtol=0, atol=1e-5,
+                    what=f"a shift by the whole width ({W} pixels) with fill_mode='constant', "
+                         f"cval=7")
+
+
+@pytest.mark.behavior("preprocessing.image.seed")
+@pytest.mark.parametrize("kwargs", [{"rotation_range": 30, "horizontal_flip": True},
+                                    {"zoom_range": 0.2, "width_shift_range": 0.2}],
+                         ids=lambda k: "-".join(k))
+def test_same_seed_same_augmented_batches(keras, kwargs):
+    x = images(6)
+    first = generator(keras, **kwargs).flow(x, batch_size=3, shuffle=True, seed=11)
+    second = generator(keras, **kwargs).flow(x, batch_size=3, shuffle=True, seed=11)
+    for step in range(3):
+        assert_array_equal(next(second), next(first),
+                           f"batch {step} of two flows with seed=11 and {kwargs}")
+
+
+# -- standardization -----------------------------------------------------------------------------
+@pytest.mark.behavior("preprocessing.image.featurewise")
+@given(data=st.data())
+def test_featurewise_center_and_std_after_fit(keras, data):
+    scale = data.draw(st.floats(0.5, 50), label="scale")
+    shift = data.draw(st.floats(-100, 100), label="shift")
+    x = images(6, seed=data.draw(st.integers(0, 100), label="seed")) * np.float32(scale) + \
+        np.float32(shift)
+    gen = generator(keras, featurewise_center=True, featurewise_std_normalization=True)
+    gen.fit(x)
+    batch = next(gen.flow(x, batch_size=6, shuffle=False)).astype("float64")
+    mean = batch.mean(axis=(0, 1, 2))
+    std = batch.std(axis=(0, 1, 2))
+    # float32 data; the documented std division adds an epsilon of 1e-6 to std (>= 30 here)
+    assert_allclose(mean, np.zeros(C), rtol=0, atol=1e-4,
+                    what="per-channel mean of the flowed data after fit (featurewise_center)")
+    assert_allclose(std, np.ones(C), rtol=1e-4, atol=0,
+                    what="per-channel std after fit (featurewise_std_normalization)")
+
+
+@pytest.mark.behavior("preprocessing.image.samplewise")
+def test_samplewise_center_and_std(keras):
+    x = images(4) * np.float32([1, 2, 3, 4]).reshape(4, 1, 1, 1)
+    gen = generator(keras, samplewise_center=True, samplewise_std_normalization=True)
+    batch = next(gen.flow(x, batch_size=4, shuffle=False)).astype("float64")
+    assert_allclose(batch.mean(axis=(1, 2, 3)), np.zeros(4), rtol=0, atol=1e-5,
+                    what="mean of each sample (samplewise_center)")
+    assert_allclose(batch.std(axis=(1, 2, 3)), np.ones(4), rtol=1e-4, atol=0,
+                    what="std of each sample (samplewise_std_normalization)")
+
+
+# -- flow_from_directory -------------------------------------------------------------------------
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """A minimal 8-bit RGB PNG encoder (no filtering), enough for the directory tests."""
+    height, width, _ = pixels.shape
+    raw = b"".join(b"\x00" + pixels[r].astype("uint8").tobytes() for r in range(height))
+
+    def chunk(kind, body):
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b""))
+
+
+TREE = {"dogs": ["b.png", "a.png"], "cats": ["c.png", "a.png", "b.png"]}  # 5 images
+
+
+@pytest.fixture
+def image_tree(tmp_path):
+    """tmp/{cats,dogs}/*.png with known pixels, plus a non-image file that must be ignored."""
+    rng = np.random.default_rng(7)
+    pixels = {}
+    for folder, names in TREE.items():
+        (tmp_path / folder).mkdir()
+        for name in names:
+            image = rng.integers(0, 256, size=(H, W, 3)).astype("uint8")
+            (tmp_path / folder / name).write_bytes(png_bytes(image))
+            pixels[f"{folder}/{name}"] = image.astype("float32")
+        (tmp_path / folder / "notes.txt").write_text("not an image")
+    return tmp_path, pixels
+
+
+# files in the documented order: classes alphanumerically, files alphanumerically
+ORDER = ["cats/a.png", "cats/b.png", "cats/c.png", "dogs/a.png", "dogs/b.png"]
+LABELS = [0, 0, 0, 1, 1]
+
+
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.classes")
+def test_flow_from_directory_infers_classes_from_folders(keras, image_tree):
+    root, _ = image_tree
+    iterator = generator(keras).flow_from_directory(str(root), target_size=(H, W),
+                                                    batch_size=2, shuffle=False)
+    assert dict(iterator.class_indices) == {"cats": 0, "dogs": 1}, (
+        f"class_indices {iterator.class_indices}, expected alphanumeric folder order")
+    assert iterator.samples == 5, f"samples {iterator.samples}, expected 5 images (no .txt)"
+    filenames = [f.replace("\\", "/") for f in iterator.filenames]
+    assert filenames == ORDER, f"filenames {filenames}, expected {ORDER}"
+    assert_array_equal(np.asarray(iterator.classes).astype("int64"), np.array(LABELS),
+                       "iterator.classes")
+    assert len(iterator) == 3, f"len {len(iterator)}, expected ceil(5 / 2)"
+
+
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.classes")
+def test_flow_from_directory_explicit_classes(keras, image_tree):
+    root, _ = image_tree
+    iterator = generator(keras).flow_from_directory(str(root), target_size=(H, W),
+                                                    classes=["dogs"], shuffle=False)
+    assert dict(iterator.class_indices) == {"dogs": 0}, f"{iterator.class_indices}"
+    assert iterator.samples == 2, f"samples {iterator.samples}, expected the 2 dogs"
+
+
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.batches")
+def test_flow_from_directory_reads_the_pixels(keras, image_tree):
+    root, pixels = image_tree
+    iterator = generator(keras).flow_from_directory(str(root), target_size=(H, W),
+                                                    batch_size=5, shuffle=False,
+                                                    class_mode="sparse")
+    bx, by = next(iterator)
+    assert_shape(bx.shape, (5, H, W, 3), "images of flow_from_directory(target_size=(H, W))")
+    assert_array_equal(bx.astype("float32"), np.stack([pixels[f] for f in ORDER]),
+                       "pixels read at their own size (no resize)")
+    assert_array_equal(np.asarray(by).astype("int64"), np.array(LABELS), "sparse labels")
+
+
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.batches")
+@pytest.mark.parametrize(("target_size", "color_mode", "channels"),
+                         [((4, 3), "rgb", 3), ((8, 8), "grayscale", 1), ((H, W), "rgba", 4)])
+def test_flow_from_directory_target_size_and_color_mode(keras, image_tree, target_size,
+                                                        color_mode, channels):
+    root, _ = image_tree
+    iterator = generator(keras).flow_from_directory(
+        str(root), target_size=target_size, color_mode=color_mode, batch_size=3, shuffle=False)
+    bx, by = next(iterator)
+    assert_shape(bx.shape, (3, *target_size, channels),
+                 f"flow_from_directory(target_size={target_size}, color_mode={color_mode!r})")
+    assert bx.min() >= 0 and bx.max() <= 255, f"pixel values [{bx.min()}, {bx.max()}]"
+
+
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.class_mode")
+@pytest.mark.parametrize("class_mode", ["categorical", "binary", "sparse", "input", None])
+def test_flow_from_directory_class_modes(keras, image_tree, class_mode):
+    root, _ = image_tree
+    iterator = generator(keras).flow_from_directory(
+        str(root), target_size=(H, W), class_mode=class_mode, batch_size=5, shuffle=False)
+    batch = next(iterator)
+    if class_mode is None:
+        assert isinstance(batch, np.ndarray) and batch.shape == (5, H, W, 3), (
+            f"class_mode=None yielded {type(batch)}, expected the image batch alone")
+        return
+    bx, by = batch
+    by = np.asarray(by)
+    if class_mode == "categorical":
+        assert_array_equal(by.astype("float32"), np.eye(2, dtype="float32")[LABELS],
+                           "class_mode='categorical' labels (2-D one-hot)")
+    elif class_mode == "input":
+        assert_array_equal(by, bx, "class_mode='input' targets (the images)")
+    else:
+        assert_shape(by.shape, (5,), f"class_mode={class_mode!r} labels (1-D)")
+        assert_array_equal(by.astype("int64"), np.array(LABELS),
+                           f"class_mode={class_mode!r} labels")
+
+
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.batches")
+def test_flow_from_directory_shuffle_keeps_labels_with_images(keras, image_tree):
+    root, pixels = image_tree
+    iterator = generator(keras).flow_from_directory(
+        str(root), target_size=(H, W), class_mode="sparse", batch_size=5, shuffle=True, seed=3)
+    bx, by = next(iterator)
+    by = np.asarray(by).astype("int64")
+    for image, label in zip(bx, by, strict=True):
+        matches = [f for f in ORDER if np.array_equal(pixels[f], image)]
+        assert len(matches) == 1, "a shuffled image is not one of the files"
+        assert LABELS[ORDER.index(matches[0])] == label, (
+            f"{matches[0]} came with label {label}")

@@ -1,0 +1,465 @@
+"""Image preprocessing (Keras 2, keras.io/2.x/api/preprocessing/image): ``ImageDataGenerator``
+with its NumPy-array and directory iterators, and the affine transforms it draws.
+
+Pure NumPy: the transforms resample with bilinear (order 1) or nearest (order 0) interpolation
+and the documented fill modes; Pillow is needed only to read image files.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from reference_impl import backend
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff")
+
+
+# -- transforms ------------------------------------------------------------------------------
+def _fill_index(index, size, mode):
+    """Indices outside [0, size) mapped by the fill mode; None where 'constant' applies."""
+    if mode == "nearest":
+        return np.clip(index, 0, size - 1), None
+    if mode == "wrap":
+        return np.mod(index, size), None
+    if mode == "reflect":  # abcddcba|abcd|dcbaabcd
+        period = 2 * size
+        index = np.mod(index, period)
+        return np.where(index >= size, period - 1 - index, index), None
+    outside = (index < 0) | (index >= size)
+    return np.clip(index, 0, size - 1), outside
+
+
+def affine_resample(channel, matrix, offset, fill_mode="nearest", cval=0.0, order=1):
+    """out[o] = channel(matrix @ o + offset) for every output pixel o of a 2-D array."""
+    rows, cols = channel.shape
+    grid = np.indices((rows, cols), dtype="float64").reshape(2, -1)
+    src = matrix @ grid + offset[:, None]
+    if order == 0:
+        src = np.round(src)
+    base = np.floor(src)
+    frac = src - base
+    base = base.astype("int64")
+    out = np.zeros(src.shape[1])
+    for dr in (0, 1):
+        for dc in (0, 1):
+            weight = (frac[0] if dr else 1 - frac[0]) * (frac[1] if dc else 1 - frac[1])
+            r, r_out = _fill_index(base[0] + dr, rows, fill_mode)
+            c, c_out = _fill_index(base[1] + dc, cols, fill_mode)
+            value = channel[r, c].astype("float64")
+            if fill_mode == "constant":
+                value = np.where(r_out | c_out, cval, value)
+            out += weight * value
+    return out.reshape(rows, cols)
+
+
+def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis=1, col_axis=2,
+                           channel_axis=0, fill_mode="nearest", cval=0.0, order=1):
+    """Rotate by ``theta`` degrees, shift by (tx rows, ty columns), shear by ``shear`` degrees
+    and zoom by (zx, zy) about the image centre; a 3-D image keeps its shape."""
+    matrices = []
+    if theta:
+        t = np.deg2rad(theta)
+        matrices.append(np.array([[np.cos(t), -np.sin(t), 0], [np.sin(t), np.cos(t), 0],
+                                  [0, 0, 1]]))
+    if tx or ty:
+        matrices.append(np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]], dtype="float64"))
+    if shear:
+        s = np.deg2rad(shear)
+        matrices.append(np.array([[1, -np.sin(s), 0], [0, np.cos(s), 0], [0, 0, 1]]))
+    if zx != 1 or zy != 1:
+        matrices.append(np.array([[zx, 0, 0], [0, zy, 0], [0, 0, 1]], dtype="float64"))
+    if not matrices:
+        return x
+    transform = matrices[0]
+    for m in matrices[1:]:
+        transform = transform @ m
+    h, w = x.shape[row_axis], x.shape[col_axis]
+    cy, cx = h / 2 - 0.5, w / 2 - 0.5  # about the centre: offset, transform, offset back
+    to_centre = np.array([[1, 0, cy], [0, 1, cx], [0, 0, 1]])
+    from_centre = np.array([[1, 0, -cy], [0, 1, -cx], [0, 0, 1]])
+    transform = to_centre @ transform @ from_centre
+    planes = np.moveaxis(x, channel_axis, 0)
+    if col_axis < row_axis:  # the matrix is written for (row, col) coordinates
+        planes = np.swapaxes(planes, 1, 2)
+    out = np.stack([affine_resample(p, transform[:2, :2], transform[:2, 2], fill_mode, cval,
+                                    order) for p in planes])
+    if col_axis < row_axis:
+        out = np.swapaxes(out, 1, 2)
+    return np.moveaxis(out, 0, channel_axis).astype(x.dtype)
+
+
+def flip_axis(x, axis):
+    return np.flip(x, axis)
+
+
+# -- the generator ---------------------------------------------------------------------------
+class ImageDataGenerator:
+    """Batches of image data with random augmentation (drawn per image) and standardization
+    (rescale, then sample-wise, then feature-wise statistics from ``fit``)."""
+
+    def __init__(self, featurewise_center=False, samplewise_center=False,
+                 featurewise_std_normalization=False, samplewise_std_normalization=False,
+                 zca_whitening=False, zca_epsilon=1e-6, rotation_range=0,
+                 width_shift_range=0.0, height_shift_range=0.0, brightness_range=None,
+                 shear_range=0.0, zoom_range=0.0, channel_shift_range=0.0, fill_mode="nearest",
+                 cval=0.0, horizontal_flip=False, vertical_flip=False, rescale=None,
+                 preprocessing_function=None, data_format=None, validation_split=0.0,
+                 interpolation_order=1, dtype=None):
+        data_format = data_format or backend.image_data_format()
+        if data_format not in ("channels_last", "channels_first"):
+            raise ValueError('`data_format` should be "channels_last" (channel after row and '
+                             'column) or "channels_first" (channel before row and column). '
+                             f"Received: {data_format}")
+        if validation_split and not 0 < validation_split < 1:
+            raise ValueError("`validation_split` must be strictly between 0 and 1. "
+                             f" Received: {validation_split}")
+        if fill_mode not in ("constant", "nearest", "reflect", "wrap"):
+            raise ValueError(f"Invalid fill_mode: {fill_mode}")
+        self.featurewise_center, self.samplewise_center = featurewise_center, samplewise_center
+        self.featurewise_std_normalization = featurewise_std_normalization
+        self.samplewise_std_normalization = samplewise_std_normalization
+        self.zca_whitening, self.zca_epsilon = zca_whitening, zca_epsilon
+        self.rotation_range, self.shear_range = rotation_range, shear_range
+        self.width_shift_range, self.height_shift_range = width_shift_range, height_shift_range
+        self.brightness_range, self.channel_shift_range = brightness_range, channel_shift_range
+        self.fill_mode, self.cval, self.interpolation_order = fill_mode, cval, interpolation_order
+        self.horizontal_flip, self.vertical_flip = horizontal_flip, vertical_flip
+        self.rescale, self.preprocessing_function = rescale, preprocessing_function
+        self.data_format, self.validation_split = data_format, validation_split
+        self.dtype = dtype or backend.floatx()
+        self.channel_axis, self.row_axis, self.col_axis = (
+            (3, 1, 2) if data_format == "channels_last" else (1, 2, 3))
+        if np.isscalar(zoom_range):
+            self.zoom_range = [1 - zoom_range, 1 + zoom_range]
+        elif len(zoom_range) == 2:
+            self.zoom_range = [zoom_range[0], zoom_range[1]]
+        else:
+            raise ValueError("`zoom_range` should be a float or a tuple or list of two floats. "
+                             f"Received: {zoom_range}")
+        self.mean = self.std = self.principal_components = None
+
+    # statistics ------------------------------------------------------------------------------
+    def fit(self, x, augment=False, rounds=1, seed=None):
+        """Feature-wise mean and std (per channel, over samples, rows and columns) of ``x``."""
+        x = np.asarray(x, dtype=self.dtype)
+        if x.ndim != 4:
+            raise ValueError(f"Input to `.fit()` should have rank 4. Got array with shape: "
+                             f"{x.shape}")
+        if augment:
+            rng = np.random.RandomState(seed)
+            x = np.concatenate([np.stack([self.random_transform(s, rng=rng) for s in x])
+                                for _ in range(rounds)])
+        shape = [1, 1, 1]
+        shape[self.channel_axis - 1] = x.shape[self.channel_axis]
+        axes = (0, self.row_axis, self.col_axis)
+        if self.featurewise_center:
+            self.mean = np.mean(x, axis=axes).reshape(shape)
+            x = x - self.mean
+        if self.featurewise_std_normalization:
+            self.std = np.std(x, axis=axes).reshape(shape)
+            x = x / (self.std + 1e-6)
+        if self.zca_whitening:
+            flat = x.reshape(len(x), -1)
+            sigma = flat.T @ flat / len(flat)
+            u, s, _ = np.linalg.svd(sigma)
+            self.principal_components = (u * (1.0 / np.sqrt(s + self.zca_epsilon))) @ u.T
+
+    def standardize(self, x):
+        """Preprocessing function, rescale, then sample-wise and feature-wise normalization of
+        one image or a batch."""
+        if self.preprocessing_function:
+            x = self.preprocessing_function(x)
+        if self.rescale:
+            x = x * self.rescale
+        if self.samplewise_center:
+            x = x - np.mean(x, keepdims=True)
+        if self.samplewise_std_normalization:
+            x = x / (np.std(x, keepdims=True) + 1e-6)
+        if self.featurewise_center and self.mean is not None:
+            x = x - self.mean
+        if self.featurewise_std_normalization and self.std is not None:
+            x = x / (self.std + 1e-6)
+        if self.zca_whitening and self.principal_components is not None:
+            x = (x.reshape(-1, np.prod(x.shape[-3:])) @ self.principal_components).reshape(
+                x.shape)
+        return x
+
+    # augmentation ----------------------------------------------------------------------------
+    @staticmethod
+    def _shift(value, size, rng):
+        """A shift in pixels: an int n is an integer in (-n, n), a float < 1 a fraction of
+        ``size``, a float >= 1 a number of pixels, an array one of its elements."""
+        if isinstance(value, int | np.integer):
+            return rng.randint(-int(value) + 1, int(value))
+        if np.isscalar(value):
+            shift = rng.uniform(-value, value)
+            return shift * size if value < 1 else shift
+        return rng.choice(np.asarray(value))
+
+    def get_random_transform(self, img_shape, seed=None, rng=None):
+        """The parameters of one random transformation of an image of shape ``img_shape``."""
+        rng = rng or (np.random.RandomState(seed) if seed is not None else np.random)
+        rows, cols = img_shape[self.row_axis - 1], img_shape[self.col_axis - 1]
+        theta = rng.uniform(-self.rotation_range, self.rotation_range) if (
+            self.rotation_range) else 0
+        tx = self._shift(self.height_shift_range, rows, rng) if self.height_shift_range else 0
+        ty = self._shift(self.width_shift_range, cols, rng) if self.width_shift_range else 0
+        shear = rng.uniform(-self.shear_range, self.shear_range) if self.shear_range else 0
+        if self.zoom_range[0] == 1 and self.zoom_range[1] == 1:
+            zx = zy = 1
+        else:
+            zx, zy = rng.uniform(self.zoom_range[0], self.zoom_range[1], 2)
+        params = {"theta": theta, "tx": tx, "ty": ty, "shear": shear, "zx": zx, "zy": zy,
+                  "flip_horizontal": bool(self.horizontal_flip and rng.rand() < 0.5),
+                  "flip_vertical": bool(self.vertical_flip and rng.rand() < 0.5),
+                  "channel_shift_intensity": None, "brightness": None}
+        if self.channel_shift_range:
+            params["channel_shift_intensity"] = rng.uniform(-self.channel_shift_range,
+                                                            self.channel_shift_range)
+        if self.brightness_range is not None:
+            if len(self.brightness_range) != 2:
+                raise ValueError("`brightness_range should be tuple or list of two floats. "
+                                 f"Received: {self.brightness_range}")
+            params["brightness"] = rng.uniform(*self.brightness_range)
+        return params
+
+    def apply_transform(self, x, transform_parameters):
+        """One image transformed by the given parameters (same shape)."""
+        p = transform_parameters
+        channel, row, col = self.channel_axis - 1, self.row_axis - 1, self.col_axis - 1
+        x = apply_affine_transform(x, p.get("theta", 0), p.get("tx", 0), p.get("ty", 0),
+                                   p.get("shear", 0), p.get("zx", 1), p.get("zy", 1),
+                                   row_axis=row, col_axis=col, channel_axis=channel,
+                                   fill_mode=self.fill_mode, cval=self.cval,
+                                   order=self.interpolation_order)
+        if p.get("channel_shift_intensity") is not None:
+            low, high = np.min(x), np.max(x)
+            x = np.clip(x + p["channel_shift_intensity"], low, high).astype(x.dtype)
+        if p.get("flip_horizontal", False):
+            x = flip_axis(x, col)
+        if p.get("flip_vertical", False):
+            x = flip_axis(x, row)
+        if p.get("brightness") is not None:
+            x = (x * p["brightness"]).astype(x.dtype)
+        return x
+
+    def random_transform(self, x, seed=None, rng=None):
+        return self.apply_transform(x, self.get_random_transform(x.shape, seed, rng))
+
+    # iterators -------------------------------------------------------------------------------
+    def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None,
+             save_to_dir=None, save_prefix="", save_format="png", ignore_class_split=False,
+             subset=None):
+        return NumpyArrayIterator(x, y, self, batch_size=batch_size, shuffle=shuffle,
+                                  sample_weight=sample_weight, seed=seed, subset=subset)
+
+    def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb",
+                            classes=None, class_mode="categorical", batch_size=32, shuffle=True,
+                            seed=None, save_to_dir=None, save_prefix="", save_format="png",
+                            follow_links=False, subset=None, interpolation="nearest",
+                            keep_aspect_ratio=False):
+        return DirectoryIterator(directory, self, target_size=target_size,
+                                 color_mode=color_mode, classes=classes, class_mode=class_mode,
+                                 batch_size=batch_size, shuffle=shuffle, seed=seed,
+                                 follow_links=follow_links, subset=subset,
+                                 interpolation=interpolation)
+
+
+class Iterator:
+    """Batches of indices into ``n`` samples: ``len`` is ceil(n / batch_size), ``it[i]`` the
+    i-th batch of the current epoch, ``next(it)`` loops over epochs; shuffled per epoch."""
+
+    def __init__(self, n, batch_size, shuffle, seed):
+        self.n, self.batch_size, self.shuffle, self.seed = n, batch_size, shuffle, seed
+        self.epoch = 0
+        self.batch_index = 0
+        self.total_batches_seen = 0
+        self.index_array = None
+
+    def _set_index_array(self):
+        if self.shuffle:
+            rng = np.random.RandomState(None if self.seed is None else self.seed + self.epoch)
+            self.index_array = rng.permutation(self.n)
+        else:
+            self.index_array = np.arange(self.n)
+
+    def __len__(self):
+        return math.ceil(self.n / self.batch_size)
+
+    def __getitem__(self, idx):
+        if idx >= len(self):
+            raise ValueError(f"Asked to retrieve element {idx}, but the Sequence has length "
+                             f"{len(self)}")
+        if self.index_array is None:
+            self._set_index_array()
+        indices = self.index_array[self.batch_size * idx:self.batch_size * (idx + 1)]
+        return self._batch(indices, self._rng(idx))
+
+    def _rng(self, idx):
+        if self.seed is None:
+            return np.random.RandomState()
+        return np.random.RandomState((self.seed + 7919 * self.epoch + idx) % 2**32)
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        self._set_index_array()
+
+    def reset(self):
+        self.batch_index = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.index_array is None:
+            self._set_index_array()
+        idx = self.batch_index
+        batch = self[idx]
+        self.total_batches_seen += 1
+        self.batch_index += 1
+        if self.batch_index >= len(self):
+            self.batch_index = 0
+            self.on_epoch_end()
+        return batch
+
+    def _batch(self, indices, rng):
+        raise NotImplementedError
+
+
+def _subset(n, generator, subset):
+    """The index range of ``subset`` ('validation' first, 'training' the rest) or all."""
+    if subset is None:
+        return 0, n
+    if subset not in ("training", "validation"):
+        raise ValueError(f"Invalid subset name: {subset}; expected 'training' or 'validation'")
+    split = int(generator.validation_split * n)
+    return (0, split) if subset == "validation" else (split, n)
+
+
+class NumpyArrayIterator(Iterator):
+    def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False,
+                 sample_weight=None, seed=None, subset=None):
+        x = np.asarray(x, dtype=image_data_generator.dtype)
+        if x.ndim != 4:
+            raise ValueError(f"Input data in `NumpyArrayIterator` should have rank 4. You "
+                             f"passed an array with shape {x.shape}")
+        if y is not None and len(x) != len(y):
+            raise ValueError("`x` (images tensor) and `y` (labels) should have the same "
+                             f"length. Found: x.shape = {x.shape}, y.shape = "
+                             f"{np.asarray(y).shape}")
+        start, stop = _subset(len(x), image_data_generator, subset)
+        self.x = x[start:stop]
+        self.y = None if y is None else np.asarray(y)[start:stop]
+        self.sample_weight = (None if sample_weight is None
+                              else np.asarray(sample_weight)[start:stop])
+        self.image_data_generator = image_data_generator
+        super().__init__(len(self.x), batch_size, shuffle, seed)
+
+    def _batch(self, indices, rng):
+        gen = self.image_data_generator
+        batch = np.stack([gen.standardize(gen.random_transform(self.x[i], rng=rng))
+                          for i in indices]).astype(gen.dtype)
+        if self.y is None:
+            return batch if self.sample_weight is None else (batch, None,
+                                                             self.sample_weight[indices])
+        out = (batch, self.y[indices])
+        return out if self.sample_weight is None else (*out, self.sample_weight[indices])
+
+
+def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest"):
+    """A PIL image, converted to 'grayscale' (L), 'rgb' or 'rgba' and resized to
+    (height, width) = ``target_size`` if given."""
+    from PIL import Image  # only image files need Pillow
+
+    methods = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC}
+    with open(path, "rb") as f:
+        img = Image.open(f)
+        img.load()
+    mode = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}[color_mode]
+    if img.mode != mode:
+        img = img.convert(mode)
+    if target_size is not None and img.size != (target_size[1], target_size[0]):
+        img = img.resize((target_size[1], target_size[0]), methods[interpolation])
+    return img
+
+
+def img_to_array(img, data_format=None, dtype=None):
+    x = np.asarray(img, dtype=dtype or backend.floatx())
+    if x.ndim == 2:
+        x = x[:, :, None]
+    if (data_format or backend.image_data_format()) == "channels_first":
+        x = np.moveaxis(x, 2, 0)
+    return x
+
+
+class DirectoryIterator(Iterator):
+    """Images read from ``directory/<class>/...``; classes are the sub-directories in
+    alphanumeric order unless given."""
+
+    def __init__(self, directory, image_data_generator, target_size=(256, 256),
+                 color_mode="rgb", classes=None, class_mode="categorical", batch_size=32,
+                 shuffle=True, seed=None, follow_links=False, subset=None,
+                 interpolation="nearest"):
+        if color_mode not in ("grayscale", "rgb", "rgba"):
+            raise ValueError(f"Invalid color mode: {color_mode}; expected \"rgb\", \"rgba\", "
+                             f"or \"grayscale\".")
+        if class_mode not in ("categorical", "binary", "sparse", "input", None):
+            raise ValueError(f"Invalid class_mode: {class_mode}; expected one of "
+                             f"\"categorical\", \"binary\", \"sparse\", \"input\" or None.")
+        self.directory, self.image_data_generator = directory, image_data_generator
+        self.target_size, self.color_mode = tuple(target_size), color_mode
+        self.class_mode, self.interpolation = class_mode, interpolation
+        channels = {"grayscale": 1, "rgb": 3, "rgba": 4}[color_mode]
+        if image_data_generator.data_format == "channels_last":
+            self.image_shape = (*self.target_size, channels)
+        else:
+            self.image_shape = (channels, *self.target_size)
+        if classes is None:
+            classes = sorted(d for d in os.listdir(directory)
+                             if os.path.isdir(os.path.join(directory, d)))
+        self.class_indices = {name: i for i, name in enumerate(classes)}
+        self.num_classes = len(classes)
+        filenames, labels = [], []
+        for name in classes:
+            found = []
+            for root, _, files in sorted(os.walk(os.path.join(directory, name),
+                                                 followlinks=follow_links)):
+                found += [os.path.relpath(os.path.join(root, f), directory) for f in sorted(files)
+                          if f.lower().endswith(IMAGE_EXTENSIONS)]
+            start, stop = _subset(len(found), image_data_generator, subset)
+            filenames += found[start:stop]
+            labels += [self.class_indices[name]] * (stop - start)
+        self.filenames = filenames
+        self.filepaths = [os.path.join(directory, f) for f in filenames]
+        self.classes = np.array(labels, dtype="int32")
+        self.samples = len(filenames)
+        print(f"Found {self.samples} images belonging to {self.num_classes} classes.")
+        super().__init__(self.samples, batch_size, shuffle, seed)
+
+    @property
+    def labels(self):
+        return self.classes
+
+    def _batch(self, indices, rng):
+        gen = self.image_data_generator
+        images = []
+        for i in indices:
+            img = load_img(self.filepaths[i], color_mode=self.color_mode,
+                           target_size=self.target_size, interpolation=self.interpolation)
+            x = img_to_array(img, data_format=gen.data_format, dtype=gen.dtype)
+            images.append(gen.standardize(gen.random_transform(x, rng=rng)))
+        batch = np.stack(images).astype(gen.dtype) if images else np.zeros(
+            (0, *self.image_shape), gen.dtype)
+        labels = self.classes[indices]
+        if self.class_mode == "input":
+            return batch, batch.copy()
+        if self.class_mode == "sparse":
+            return batch, labels.astype(gen.dtype)
+        if self.class_mode == "binary":
+            return batch, labels.astype(gen.dtype)
+        if self.class_mode == "categorical":
+            return batch, np.eye(self.num_classes, dtype=gen.dtype)[labels]
+        return batch
