@@ -9,7 +9,8 @@ Model(inputs=[a1, a2], outputs=[b1, b2, b3]) is functional.model.lists (test_fun
 Each builder takes the documented sizes as defaults. At those sizes the tests check shapes and
 ``count_params`` against the parameter count worked out by hand from the architecture (the
 arithmetic is written in the test); training and prediction run the same builder at reduced
-sizes on 2-4 samples, so each graph stays cheap.
+sizes on 2-4 samples, so each graph stays cheap. The 001 builders live in
+conformance/spec_models.py, shared with test_spec_graph_values.py (the same graphs by value).
 """
 
 from __future__ import annotations
