@@ -163,7 +163,9 @@ def _rnn_pair(keras, rng, name, units, return_sequences, x):
     forward = getattr(keras.layers, name)(units, return_sequences=return_sequences)
     backward = getattr(keras.layers, name)(units, return_sequences=return_sequences,
                                            go_backwards=True)
-    forward(x), backward(x)
+    # build() instead of a first call: Keras 3 on JAX spends ~1 s on every eager RNN call
+    forward.build((None, *x.shape[1:]))
+    backward.build((None, *x.shape[1:]))
     weights = _random_weights(rng, forward)
     forward.set_weights(weights)
     backward.set_weights(weights)
@@ -212,7 +214,7 @@ def test_bidirectional_is_its_two_halves_merged(keras, adapter, merge_mode, data
     bidirectional = keras.layers.Bidirectional(
         getattr(keras.layers, name)(units, return_sequences=return_sequences),
         merge_mode=merge_mode)
-    bidirectional(x)
+    bidirectional.build((None, *x.shape[1:]))
     bidirectional.forward_layer.set_weights(forward.get_weights())
     bidirectional.backward_layer.set_weights(backward.get_weights())
 
