@@ -364,3 +364,26 @@ def test_flow_from_directory_shuffle_keeps_labels_with_images(keras, image_tree)
         assert len(matches) == 1, "a shuffled image is not one of the files"
         assert LABELS[ORDER.index(matches[0])] == label, (
             f"{matches[0]} came with label {label}")
+
+
+# -- apply_transform -----------------------------------------------------------------------------
+@pytest.mark.behavior("preprocessing.image.apply_transform")
+def test_apply_transform_rotations_and_flips(keras):
+    gen = generator(keras)
+    square = images(1)[0][:, :H]  # (H, H, C)
+    x = images(1)[0]
+    # a square image: 180 degrees is both mirrors, 90 degrees one of the two rot90. (Non-square
+    # images are left out: the docstring does not say about which point Keras rotates.)
+    got = gen.apply_transform(square, {"theta": 180})
+    assert_allclose(got, square[::-1, ::-1], rtol=0, atol=1e-3,
+                    what="apply_transform(square, theta=180)")
+    got = gen.apply_transform(square, {"theta": 90})
+    assert (np.allclose(got, np.rot90(square, 1), atol=1e-3)
+            or np.allclose(got, np.rot90(square, -1), atol=1e-3)), (
+        "apply_transform(square, theta=90) is not a quarter turn of the image")
+    got = gen.apply_transform(x, {"flip_horizontal": True})
+    assert_array_equal(got, x[:, ::-1], "apply_transform(flip_horizontal=True)")
+    got = gen.apply_transform(x, {"flip_vertical": True})
+    assert_array_equal(got, x[::-1], "apply_transform(flip_vertical=True)")
+    got = gen.apply_transform(x, {"zx": 1, "zy": 1, "theta": 0, "tx": 0, "ty": 0})
+    assert_array_equal(got, x, "apply_transform with identity parameters")

@@ -364,3 +364,22 @@ def test_tokenizer_to_json_and_back(keras):
                         np.asarray(tokenizer.texts_to_matrix(QUERIES, mode=mode)), rtol=0,
                         atol=0, what=f"restored.texts_to_matrix(mode={mode!r})")
 
+
+
+@pytest.mark.behavior("preprocessing.text.analyzer")
+def test_custom_analyzer_splits_the_text(keras):
+    text_ns = text_api(keras)
+
+    def by_comma(text):
+        return [w.strip() for w in text.split(",") if w.strip()]
+
+    tokenizer = text_ns.Tokenizer(analyzer=by_comma)
+    tokenizer.fit_on_texts(["New York, Paris, New York", "Rome, Paris, New York"])
+    assert dict(tokenizer.word_counts) == {"New York": 3, "Paris": 2, "Rome": 1}, (
+        f"word_counts {dict(tokenizer.word_counts)} with analyzer=by_comma (no lower-casing, "
+        f"no filters: the analyzer replaces text_to_word_sequence)")
+    got = tokenizer.texts_to_sequences(["Paris, Rome, Oslo"])
+    assert got == [[2, 3]], f"got {got}, expected [[2, 3]] with analyzer=by_comma"
+    indices = text_ns.hashing_trick("a b, a b", 50, hash_function="md5", analyzer=by_comma)
+    assert len(indices) == 2 and indices[0] == indices[1], (
+        f"hashing_trick(analyzer=by_comma) gave {indices}, expected two equal indices")
