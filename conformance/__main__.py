@@ -1,4 +1,4 @@
-"""Command line: ``python -m conformance {gate,matrix,merge,bench,render}``.
+"""Command line: ``python -m conformance {gate,matrix,merge,bench,mutation,render}``.
 
 Exit codes: 0 success, 1 the gate found regressions, 2 a file is unreadable, mismatched or
 malformed (one line on stderr).
@@ -48,6 +48,11 @@ def main(argv=None) -> int:
     b.add_argument("--out", default=None,
                    help="directory for bench.md/.html and plots; default: Markdown on stdout")
 
+    u = commands.add_parser("mutation", help="mutation score report from a `mutmut run`")
+    u.add_argument("--mutants", default="mutants", help="mutmut's mutants/ directory")
+    u.add_argument("--out", default="reports/mutation", help="directory for mutation.json/.md")
+    u.add_argument("--no-diffs", action="store_true", help="leave out the survivors' diffs")
+
     r = commands.add_parser("render", help="write report.md and report.html from report.json")
     r.add_argument("report", help="a report.json")
 
@@ -67,6 +72,10 @@ def main(argv=None) -> int:
                                    stem=args.stem)
             print("\n".join(str(p) for p in written))
             return 0
+        if args.command == "mutation":
+            from conformance import mutation
+
+            return mutation.main(Path(args.mutants), Path(args.out), diffs=not args.no_diffs)
         if args.command == "merge":
             merged = merge.merge([report_mod.load(p) for p in args.reports], args.reports)
             written = report_mod.write(merged, Path(args.out))

@@ -1,0 +1,36 @@
+"""The mutation report: mutmut's results summarized per module, equivalents left out."""
+
+from __future__ import annotations
+
+import json
+
+from conformance import mutation
+
+
+def test_score_counts_caught_mutants_and_leaves_equivalents_out(tmp_path):
+    mutants = tmp_path / "mutants" / "reference_impl"
+    mutants.mkdir(parents=True)
+    (mutants / "losses.py.meta").write_text(json.dumps({"exit_code_by_key": {
+        "reference_impl.losses.x_hinge__mutmut_1": 1,  # killed
+        "reference_impl.losses.x_hinge__mutmut_2": 0,  # survived
+        "reference_impl.losses.x_hinge__mutmut_3": 0,  # survived, but equivalent
+        "reference_impl.losses.x_poisson__mutmut_1": 33,  # no test reaches it
+        "reference_impl.losses.x_poisson__mutmut_2": 36,  # timeout: caught
+    }}))
+    (mutants / "activations.py.meta").write_text(json.dumps({"exit_code_by_key": {
+        "reference_impl.activations.xǁReLUǁcall__mutmut_1": 1,
+        "reference_impl.activations.x_tanh__mutmut_1": None,  # not checked
+    }}))
+    summary = mutation.summarize(mutation.load_results(tmp_path / "mutants"),
+                                 {"reference_impl.losses.x_hinge__mutmut_3": "same value"})
+    losses = summary["modules"]["reference_impl.losses"]
+    assert (losses["killed"], losses["survived"], losses["no tests"], losses["timeout"],
+            losses["equivalent"]) == (1, 1, 1, 1, 1)
+    assert losses["score"] == 0.5  # 2 caught of 4 judged
+    assert summary["modules"]["reference_impl.activations"]["score"] == 1.0
+    assert summary["unchecked"] == 1
+    assert [s["mutant"] for s in summary["survivors"]] == [
+        "reference_impl.losses.x_hinge__mutmut_2", "reference_impl.losses.x_poisson__mutmut_1"]
+    json_path, md_path = mutation.write(summary, tmp_path / "out")
+    assert json.loads(json_path.read_text())["total"]["score"] == 0.6
+    assert "| reference_impl.losses | 1 | 1 | 1 | 1 | 1 | 50.0 % |" in md_path.read_text()
