@@ -132,6 +132,19 @@ CASES = {
     "dot_last_axes": ["merge.dot.axes"],
     "dot_normalize": ["merge.dot.normalize"],
     "dot_normalize_rank3": ["merge.dot.normalize", "merge.dot.axes"],
+    "conv1d_causal_strides": ["conv1d.padding.causal", "conv1d.strides"],
+    "conv2d_same_dilation": ["conv2d.padding.same", "conv2d.dilation_rate"],
+    "max_pooling1d_strides_over_pool": ["max_pooling1d.strides"],
+    "max_pooling2d_same_strides": ["max_pooling2d.padding.same", "max_pooling2d.strides"],
+    "average_pooling2d_same_strides": ["average_pooling2d.padding.same",
+                                       "average_pooling2d.strides"],
+    "simple_rnn_no_bias": ["simple_rnn"],
+    "lstm_no_bias": ["lstm"],
+    "gru_no_bias": ["gru"],
+    "gru_go_backwards_return_state": ["gru.go_backwards", "gru.return_state"],
+    "bidirectional_gru_reset_before": ["bidirectional.return_sequences",
+                                       "bidirectional.merge_mode.concat"],
+    "time_distributed_conv2d": ["time_distributed.conv2d"],
 }
 NO_GRADIENTS = {"dropout_inference"}  # training-mode Dropout is random
 LEARNING_RATE = 1.0
