@@ -70,7 +70,10 @@ def to_list(x) -> list:
 class Layer:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        LAYER_CLASSES[cls.__name__] = cls
+        # the built-in layers only: a user's Layer subclass is found through custom_objects,
+        # as in Keras 2 ("Unknown layer: 'Linear'" otherwise)
+        if cls.__module__.startswith("reference_impl."):
+            LAYER_CLASSES[cls.__name__] = cls
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None,
                  batch_input_shape=None, input_dim=None, batch_size=None,
@@ -122,6 +125,14 @@ class Layer:
     @classmethod
     def from_config(cls, config: dict):
         return cls(**_known_arguments(cls, config))
+
+    # -- masks (keras.io/2.x guides: masking and padding) -------------------------------
+    supports_masking = False  # a layer that keeps its input's time axis passes the mask on
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs: the input mask where the layer supports masking, else
+        None (tf-keras 2 drops the mask silently at a layer that does not)."""
+        return mask if self.supports_masking else None
 
     # -- weights ------------------------------------------------------------------------
     def add_weight(self, name=None, shape=None, initializer="glorot_uniform", regularizer=None,
@@ -244,10 +255,18 @@ class Layer:
         if _depth[0] == 0:  # (forward_pass, inlined: this runs for every layer call)
             _pass[0] += 1
         _depth[0] += 1
+        mask = kwargs.get("mask")
+        if mask is None:  # masks ride on the tensors, from the layer that made them
+            masks = [getattr(x, "_keras_mask", None) for x in to_list(inputs)]
+            if any(m is not None for m in masks):
+                mask = masks[0] if not isinstance(inputs, (list, tuple)) else masks
+                kwargs = {**kwargs, "mask": mask}
         try:
             outputs = self.call(inputs, **self._supported(kwargs))
         finally:
             _depth[0] -= 1
+        if mask is not None or self._makes_masks:
+            _attach_masks(outputs, self.compute_mask(inputs, mask))
         if self.activity_regularizer is not None and not _probing[0]:
             if self._activity_pass != _pass[0]:  # the first call in this forward pass
                 self._activity_losses, self._activity_pass = [], _pass[0]
@@ -283,6 +302,9 @@ class Layer:
         with ad.no_grad(), forward_pass(probe=True):
             outputs = self.call(tensors if isinstance(input_shape, list) else tensors[0])
         return [tuple(o.shape) for o in to_list(outputs)], isinstance(outputs, (list, tuple))
+
+    # a layer that creates a mask from its inputs alone (Embedding(mask_zero=True), Masking)
+    _makes_masks = False
 
     def _output_dtype(self, inputs) -> str:
         return self.dtype
@@ -355,6 +377,15 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
+
+
+def _attach_masks(outputs, masks) -> None:
+    """Keras 2's ``output._keras_mask``: each output tensor carries its mask."""
+    outputs = to_list(outputs)
+    masks = to_list(masks) if isinstance(masks, (list, tuple)) else [masks] * len(outputs)
+    for output, mask in zip(outputs, masks, strict=False):
+        if isinstance(output, ad.Tensor):
+            output._keras_mask = None if mask is None else np.asarray(ad._data(mask), bool)
 
 
 _CALL_PARAMETERS: dict[type, frozenset | None] = {}

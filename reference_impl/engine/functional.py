@@ -189,6 +189,12 @@ class Model(Trainer, Layer):
         self._nested_outputs = self.outputs if isinstance(outputs, (list, tuple)) else (
             self.outputs[0])
 
+    def reset_states(self) -> None:
+        """Resets the states of every stateful layer of the model (stateful RNNs)."""
+        for layer in self.layers:
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
     # -- inspection ---------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None) -> None:
         """Keras 2's table: one row per layer (name and type, output shape, parameters, and

@@ -224,7 +224,7 @@ class Trainer:
                 continue
             prediction = predictions[index]
             values = ad.as_tensor(fn(_match_target(targets[index], prediction), prediction))
-            loss = _weighted_mean(values, weights[index])
+            loss = _weighted_mean(values, weights[index], _output_mask(prediction))
             if len(compiled.losses) > 1:
                 means.add(f"{self.output_names[index]}_loss", float(loss.data) * batch, batch)
             term = loss if weight == 1.0 else loss * weight
@@ -246,6 +246,9 @@ class Trainer:
                 values = np.asarray(ad._data(metric(_match_target(target, prediction),
                                                     prediction)), dtype=np.float64)
                 weight = weights[metric.output] if metric.weighted else None
+                mask = _output_mask(prediction)
+                if mask is not None and values.ndim:  # masked steps do not count (tf-keras 2)
+                    weight = mask if weight is None else _align(weight, mask.ndim) * mask
                 if weight is None or values.ndim == 0:
                     means.add(metric.name, float(values.sum()), values.size)
                 else:
@@ -571,13 +574,26 @@ def _align(weight: np.ndarray, ndim: int) -> np.ndarray:
     return weight
 
 
-def _weighted_mean(values: ad.Tensor, weight) -> ad.Tensor:
-    """sum(values * weight) / (number of values): Keras's SUM_OVER_BATCH_SIZE reduction."""
+def _weighted_mean(values: ad.Tensor, weight, mask=None) -> ad.Tensor:
+    """sum(values * weight) / (number of values): Keras's SUM_OVER_BATCH_SIZE reduction.
+    With the mask of a masked output (tf-keras 2's compile_utils.apply_mask and
+    losses_utils.apply_valid_mask): sum(values * weight * mask) / (number of unmasked
+    entries of the mask)."""
+    if mask is not None and values.ndim:
+        weight = mask if weight is None else _align(weight, mask.ndim) * mask
     if weight is not None:
         values = values * _align(weight, values.ndim)
     if values.ndim == 0:
         return values
+    if mask is not None:
+        return ad.reduce_sum(values) / max(float(mask.sum()), 1e-30)
     return ad.reduce_sum(values) / float(values.data.size)
+
+
+def _output_mask(prediction):
+    """The mask a masking layer left on a model output (None for most models), as floats."""
+    mask = getattr(prediction, "_keras_mask", None)
+    return None if mask is None else np.asarray(mask, dtype=prediction.dtype)
 
 
 def _with_class_weights(targets, class_weight: dict, sample_weight):

@@ -19,6 +19,8 @@ from reference_impl.layers.global_pooling import (
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
 )
+from reference_impl.layers.lambda_layer import Lambda
+from reference_impl.layers.masking import Masking
 from reference_impl.layers.merge import (
     Add,
     Average,

@@ -5,6 +5,8 @@ from reference_impl.engine.base_layer import Layer
 
 
 class Activation(Layer):
+    supports_masking = True  # the input mask passes on (tf-keras 2)
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)

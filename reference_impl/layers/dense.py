@@ -8,6 +8,8 @@ from reference_impl.engine.base_layer import Layer
 
 
 class Dense(Layer):
+    supports_masking = True  # the input mask passes on (tf-keras 2)
+
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,

@@ -7,6 +7,8 @@ from reference_impl.engine.base_layer import Layer
 
 
 class Dropout(Layer):
+    supports_masking = True  # the input mask passes on (tf-keras 2)
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = float(rate)

@@ -1,5 +1,6 @@
 """Embedding (keras.io/2/api/layers/core_layers/embedding): turns positive integer indices
 into dense vectors, ``embeddings[inputs]``, for inputs of shape (batch, input_length).
+``mask_zero=True``: index 0 is padding, and the output carries the mask ``inputs != 0``.
 
 The gradient of the lookup is a scatter-add into the rows that were used (ops.gather).
 """
@@ -33,7 +34,7 @@ class Embedding(Layer):
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = embeddings_constraint
-        self.mask_zero = mask_zero  # accepted; masks are not propagated by this reference
+        self.mask_zero = mask_zero  # index 0 is padding: compute_mask gives inputs != 0
         self.input_length = input_length
 
     def build(self, input_shape):
@@ -49,6 +50,15 @@ class Embedding(Layer):
             raise ValueError(f"indices[...] = {bad} is not in [0, {self.input_dim}) "
                              f"(Embedding {self.name!r})")
         return gather(self.embeddings, indices)
+
+    @property
+    def _makes_masks(self) -> bool:
+        return bool(self.mask_zero)
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return np.asarray(ad._data(inputs)) != 0
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

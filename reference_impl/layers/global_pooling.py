@@ -5,6 +5,8 @@ GlobalMaxPooling1D/2D reduce every spatial axis to its mean or maximum, giving
 
 from __future__ import annotations
 
+import numpy as np
+
 from reference_impl import autodiff as ad
 from reference_impl.engine.base_layer import Layer
 from reference_impl.layers._utils import normalize_data_format
@@ -43,9 +45,24 @@ class GlobalPooling(Layer):
 
 class GlobalAveragePooling1D(GlobalPooling):
     rank, reduce = 1, ad.reduce_mean
+    supports_masking = True  # masked steps are left out of the mean; the output has no mask
 
     def __init__(self, data_format="channels_last", **kwargs):
         super().__init__(data_format, **kwargs)
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        x = ad.as_tensor(inputs)
+        axis = self._spatial_axes()[0]
+        weights = np.asarray(ad._data(mask), x.dtype)
+        weights = weights[:, :, None] if axis == 1 else weights[:, None, :]
+        total = ad.reduce_sum(x * weights, axis=axis, keepdims=self.keepdims)
+        count = np.sum(weights, axis=axis, keepdims=self.keepdims)
+        return total / count
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalMaxPooling1D(GlobalPooling):

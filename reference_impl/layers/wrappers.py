@@ -43,6 +43,8 @@ class Wrapper(Layer):
 
 
 class TimeDistributed(Wrapper):
+    supports_masking = True  # the input mask (batch, timesteps) passes on unchanged
+
     def _step_shape(self, input_shape):
         input_shape = tuple(input_shape)
         if len(input_shape) < 3:
@@ -58,7 +60,7 @@ class TimeDistributed(Wrapper):
         step_output = self.layer.compute_output_shape(self._step_shape(input_shape))
         return (input_shape[0], input_shape[1], *step_output[1:])
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         x = ad.as_tensor(inputs)
         batch, steps = x.shape[:2]
         y = self.layer(ad.reshape(x, (batch * steps, *x.shape[2:])), training=training)
@@ -82,6 +84,9 @@ class Bidirectional(Wrapper):
                 {**config, "name": f"backward_{layer.name}",
                  "go_backwards": not config["go_backwards"]})
         self.backward_layer = backward_layer
+        for copy in (self.forward_layer, self.backward_layer):
+            # tf-keras 2: sequence outputs are zero at masked steps inside a Bidirectional
+            copy.zero_output_for_mask = config["return_sequences"]
         self.merge_mode = merge_mode
         self.return_sequences = config["return_sequences"]
         self.return_state = config["return_state"]
@@ -114,15 +119,27 @@ class Bidirectional(Wrapper):
             return outputs + states + states
         return outputs if self.merge_mode is None else outputs[0]
 
-    def call(self, inputs, training=None):
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        mask = mask[0] if isinstance(mask, list) else mask
+        output_mask = mask if self.return_sequences else None
+        outputs = [output_mask] if self.merge_mode is not None else [output_mask, output_mask]
+        if self.return_state:
+            return outputs + [None] * (len(self.forward_layer.state_sizes) * 2)
+        return outputs if self.merge_mode is None else outputs[0]
+
+    def call(self, inputs, training=None, mask=None):
         forward_state = backward_state = None
+        mask = mask[0] if isinstance(mask, list) else mask
         if isinstance(inputs, list):
             inputs, states = inputs[0], inputs[1:]
             half = len(states) // 2
             forward_state, backward_state = states[:half], states[half:]
-        y = to_list(self.forward_layer(inputs, initial_state=forward_state, training=training))
+        y = to_list(self.forward_layer(inputs, initial_state=forward_state, training=training,
+                                       mask=mask))
         y_rev = to_list(self.backward_layer(inputs, initial_state=backward_state,
-                                            training=training))
+                                            training=training, mask=mask))
         (y, *forward_states), (y_rev, *backward_states) = y, y_rev
         if self.return_sequences:
             y_rev = ad.reverse(y_rev, 1)  # step t of both outputs lines up

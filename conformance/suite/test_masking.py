@@ -1,0 +1,247 @@
+"""Masking: padded time steps that downstream layers and the loss skip.
+
+Keras 2 API: keras.io/2.x/api/layers/core_layers/embedding (mask_zero: "whether or not the input
+value 0 is a special 'padding' value that should be masked out"), .../core_layers/masking
+("for each timestep in the input tensor, if all values at that timestep are equal to
+mask_value, then the timestep will be masked (skipped) in all downstream layers (as long as
+they support masking)"), the guide "Masking and padding with Keras" (tensorflow.org/guide/keras/
+understanding_masking_and_padding, tf-keras 2: mask-generating layers Embedding and Masking;
+RNN layers, GlobalAveragePooling1D and the loss consume the mask; TimeDistributed, Dense,
+Bidirectional pass it on).
+
+Values are golden, recorded from tf-keras 2.21 (fixtures/record_masking.py: the model as data,
+explicit weights, ids padded at the end, at the start and in the middle), or relations that
+hold exactly (a masked sequence gives the last output of the same sequence with the masked
+steps removed).
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance import golden
+from conformance.assertions import assert_allclose
+
+
+def build(keras, spec):
+    """keras.Sequential([Input, *layers]) from a fixture's model spec (see record_masking.py)."""
+
+    def make(layer_spec):
+        name, config = layer_spec
+        config = dict(config)
+        if "layer" in config:
+            config["layer"] = make(config["layer"])
+        return getattr(keras.layers, name)(**config)
+
+    given_input = spec["input"]
+    return keras.models.Sequential(
+        [keras.layers.Input(shape=tuple(given_input["shape"]), dtype=given_input["dtype"]),
+         *(make(layer) for layer in spec["layers"])])
+
+
+def golden_model(keras, name):
+    case = golden.case("masking", name)
+    model = build(keras, case["model"])
+    model.set_weights(case.input("weights"))
+    return model, case
+
+
+def run(model, adapter, data):
+    """model(data) eagerly (as documented for a model called on arrays): predict would trace
+    a new graph function for every small model, ten times slower on tf.keras."""
+    return adapter.to_numpy(model(adapter.to_tensor(data)))
+
+
+def check_predict(keras, adapter, name, what):
+    __tracebackhide__ = True
+    model, case = golden_model(keras, name)
+    got = run(model, adapter, case.input("data"))
+    assert_allclose(got, case.expected, rtol=case.rtol, atol=case.atol,
+                    what=f"{what} [masking.json: {name}]")
+
+
+# -- mask-generating layers ----------------------------------------------------------------
+@pytest.mark.behavior("layers.masking.embedding_mask_zero.compute_mask")
+def test_embedding_mask_zero_masks_index_zero(keras, adapter):
+    ids = np.array([[3, 1, 0, 0], [0, 2, 0, 5]], dtype="int32")
+    layer = keras.layers.Embedding(6, 2, mask_zero=True)
+    layer(ids)
+    mask = adapter.to_numpy(layer.compute_mask(adapter.to_tensor(ids)))
+    np.testing.assert_array_equal(mask.astype(bool), ids != 0,
+                                  err_msg="Embedding(mask_zero=True).compute_mask(ids)")
+    plain = keras.layers.Embedding(6, 2)
+    plain(ids)
+    assert plain.compute_mask(adapter.to_tensor(ids)) is None, "mask_zero=False: no mask"
+
+
+@pytest.mark.behavior("layers.masking.masking_layer.compute_mask")
+def test_masking_layer_masks_steps_that_all_equal_mask_value(keras, adapter):
+    x = np.random.default_rng(1).uniform(1, 2, size=(2, 4, 3)).astype("float32")
+    x[0, 1] = -1.0  # every feature equal to mask_value: masked
+    x[1, 2, 0] = -1.0  # one feature only: kept
+    layer = keras.layers.Masking(mask_value=-1.0)
+    out = adapter.to_numpy(layer(x))
+    mask = adapter.to_numpy(layer.compute_mask(adapter.to_tensor(x))).astype(bool)
+    np.testing.assert_array_equal(mask, [[True, False, True, True], [True, True, True, True]],
+                                  err_msg="Masking(-1.0).compute_mask(x)")
+    expected = x * mask[..., None]  # masked steps come out as zeros, the others unchanged
+    assert_allclose(out, expected, rtol=0, atol=0, what="Masking(-1.0)(x)")
+
+
+# -- recurrent layers skip masked steps ----------------------------------------------------
+@pytest.mark.behavior("layers.masking.embedding_mask_zero.simple_rnn")
+@pytest.mark.parametrize("name", ["simplernn_last", "simplernn_seq"])
+def test_simple_rnn_honours_embedding_mask(keras, adapter, name):
+    check_predict(keras, adapter, name, "Embedding(mask_zero=True) -> SimpleRNN")
+
+
+@pytest.mark.behavior("layers.masking.embedding_mask_zero.lstm")
+@pytest.mark.parametrize("name", ["lstm_last", "lstm_seq"])
+def test_lstm_honours_embedding_mask(keras, adapter, name):
+    check_predict(keras, adapter, name, "Embedding(mask_zero=True) -> LSTM")
+
+
+@pytest.mark.behavior("layers.masking.embedding_mask_zero.gru")
+@pytest.mark.parametrize("name", ["gru_last", "gru_seq"])
+def test_gru_honours_embedding_mask(keras, adapter, name):
+    check_predict(keras, adapter, name, "Embedding(mask_zero=True) -> GRU")
+
+
+@pytest.mark.behavior("layers.masking.rnn.sequence_output_carries_last")
+@pytest.mark.parametrize("name", ["simplernn_seq", "lstm_seq", "gru_seq"])
+def test_masked_steps_repeat_the_previous_output(keras, adapter, name):
+    # return_sequences: a masked step's output is the previous step's (zeros before the
+    # first unmasked step), as the states do not move.
+    model, case = golden_model(keras, name)
+    ids = case.input("data")
+    got = run(model, adapter, ids)
+    for row in range(len(ids)):
+        for t in range(ids.shape[1]):
+            if ids[row, t] == 0:
+                previous = got[row, t - 1] if t else np.zeros_like(got[row, t])
+                assert_allclose(got[row, t], previous, rtol=0, atol=0,
+                                what=f"{name}: masked step {t} of row {row} vs step {t - 1}")
+
+
+@pytest.mark.behavior("layers.masking.rnn.last_output_equals_truncated")
+@given(data=st.data())
+def test_last_output_of_masked_sequence_equals_truncated_sequence(keras, adapter, data):
+    layer_name = data.draw(st.sampled_from(["SimpleRNN", "LSTM", "GRU"]), label="layer")
+    steps = data.draw(st.integers(2, 5), label="steps")
+    keep = data.draw(st.lists(st.booleans(), min_size=steps, max_size=steps)
+                     .filter(any), label="unmasked steps")
+    seed = data.draw(st.integers(0, 2**16), label="seed")
+    x = np.random.default_rng(seed).uniform(0.1, 1, size=(1, steps, 2)).astype("float32")
+    x[0, ~np.array(keep)] = 0.0
+    layers = keras.layers
+    rnn = getattr(layers, layer_name)(3)
+    masked = keras.models.Sequential([layers.Input(shape=(steps, 2)), layers.Masking(0.0), rnn])
+    short = keras.models.Sequential([layers.Input(shape=(sum(keep), 2)), rnn])  # same weights
+    assert_allclose(run(masked, adapter, x), run(short, adapter, x[:, np.array(keep)]),
+                    rtol=1e-5, atol=1e-6,
+                    what=f"Masking -> {layer_name}: masked sequence vs the unmasked steps only")
+
+
+@pytest.mark.behavior("layers.masking.rnn.go_backwards")
+def test_go_backwards_honours_mask(keras, adapter):
+    check_predict(keras, adapter, "lstm_go_backwards_seq",
+                  "Embedding(mask_zero=True) -> LSTM(go_backwards=True, return_sequences=True)")
+
+
+@pytest.mark.behavior("layers.masking.masking_layer.lstm")
+def test_masking_layer_feeds_lstm(keras, adapter):
+    check_predict(keras, adapter, "masking_lstm_seq",
+                  "Masking(0.) -> LSTM(return_sequences=True)")
+
+
+# -- wrappers and pooling ------------------------------------------------------------------
+@pytest.mark.behavior("layers.masking.bidirectional")
+@pytest.mark.parametrize("name", ["bidirectional_lstm_seq", "bidirectional_gru_last"])
+def test_bidirectional_honours_mask(keras, adapter, name):
+    # tf-keras 2: inside Bidirectional, sequence outputs are zeros at masked steps
+    # (zero_output_for_mask), in both directions.
+    check_predict(keras, adapter, name, "Embedding(mask_zero=True) -> Bidirectional(RNN)")
+
+
+@pytest.mark.behavior("layers.masking.time_distributed")
+def test_time_distributed_passes_the_mask_on(keras, adapter):
+    check_predict(keras, adapter, "time_distributed_lstm",
+                  "Embedding(mask_zero=True) -> TimeDistributed(Dense) -> LSTM")
+
+
+@pytest.mark.behavior("layers.masking.global_average_pooling1d")
+@pytest.mark.parametrize("name", ["gap1d", "dense_gap1d"])
+def test_global_average_pooling_excludes_masked_steps(keras, adapter, name):
+    check_predict(keras, adapter, name,
+                  "Embedding(mask_zero=True) [-> Dense] -> GlobalAveragePooling1D")
+    model, case = golden_model(keras, name)
+    if name == "gap1d":  # the relation: the mean of the embeddings of the unmasked steps
+        ids = case.input("data")
+        vectors = case.input("weights")[0][ids].astype(np.float64)
+        keep = (ids != 0)[..., None]
+        expected = (vectors * keep).sum(axis=1) / keep.sum(axis=1)
+        assert_allclose(run(model, adapter, ids), expected, rtol=1e-6, atol=1e-7,
+                        what="GlobalAveragePooling1D vs mean over unmasked steps")
+
+
+# -- the loss of a masked sequence output --------------------------------------------------
+def loss_model(keras):
+    case = golden.case("masking", "loss_mse_sequence")
+    model = build(keras, case["model"])
+    model.set_weights(case.input("weights"))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss="mse",
+                  metrics=["mae"])
+    return model, case
+
+
+@pytest.mark.behavior("training.masking.loss_excludes_masked_steps")
+def test_masked_steps_do_not_count_in_the_loss(keras):
+    model, case = loss_model(keras)
+    ids, y = case.input("data"), case.input("y")
+    got = model.evaluate(ids, y, batch_size=4, verbose=0)
+    expected = case.expected["evaluate"]
+    assert_allclose(got[0], expected[0], rtol=case.rtol, atol=case.atol,
+                    what="evaluate(...)[0], masked sequence output, loss='mse'")
+    # the relation: sum of the squared errors at unmasked steps / number of unmasked steps
+    errors = ((model.predict(ids, verbose=0) - y) ** 2).mean(axis=-1)
+    keep = ids != 0
+    assert_allclose(got[0], (errors * keep).sum() / keep.sum(), rtol=1e-5, atol=1e-6,
+                    what="loss vs mean squared error over the unmasked steps")
+    by_sample = model.evaluate(ids, y, batch_size=1, verbose=0)  # each batch: its own mean
+    assert_allclose(by_sample[0], case.expected["evaluate_batch_1"][0], rtol=case.rtol,
+                    atol=case.atol, what="evaluate(batch_size=1)[0]")
+
+
+@pytest.mark.behavior("training.masking.loss_sample_weight")
+def test_sample_weights_multiply_the_mask(keras):
+    # tf-keras 2: sum(loss * sample_weight * mask) / (number of unmasked steps)
+    model, case = loss_model(keras)
+    got = model.evaluate(case.input("data"), case.input("y"),
+                         sample_weight=case.input("sample_weight"), batch_size=4, verbose=0)
+    assert_allclose(got[0], case.expected["evaluate_sample_weight"][0], rtol=case.rtol,
+                    atol=case.atol, what="evaluate(sample_weight=...)[0], masked output")
+
+
+@pytest.mark.behavior("training.masking.metrics_exclude_masked_steps")
+def test_masked_steps_do_not_count_in_metrics(keras):
+    model, case = loss_model(keras)
+    ids, y = case.input("data"), case.input("y")
+    for key, kwargs in [("evaluate", {}),
+                        ("evaluate_sample_weight", {"sample_weight": case.input("sample_weight")})]:
+        got = model.evaluate(ids, y, batch_size=4, verbose=0, **kwargs)
+        assert_allclose(got[1], case.expected[key][1], rtol=case.rtol, atol=case.atol,
+                        what=f"evaluate(...)[1] ('mae') [{key}]")
+
+
+@pytest.mark.behavior("training.masking.fit")
+def test_fit_on_masked_sequences(keras):
+    model, case = loss_model(keras)
+    history = model.fit(case.input("data"), case.input("y"), batch_size=4, epochs=1,
+                        shuffle=False, verbose=0)
+    assert_allclose(history.history["loss"], case.expected["fit_loss"], rtol=case.rtol,
+                    atol=case.atol, what="fit(...).history['loss']")
+    for got, expected in zip(model.get_weights(), case.expected["weights_after_fit"],
+                             strict=True):
+        assert_allclose(got, expected, rtol=case.rtol, atol=case.atol,
+                        what="weights after one epoch of SGD(0.5) on masked sequences")
