@@ -387,3 +387,81 @@ def test_apply_transform_rotations_and_flips(keras):
     assert_array_equal(got, x[::-1], "apply_transform(flip_vertical=True)")
     got = gen.apply_transform(x, {"zx": 1, "zy": 1, "theta": 0, "tx": 0, "ty": 0})
     assert_array_equal(got, x, "apply_transform with identity parameters")
+
+
+# -- validation_split, preprocessing_function, dtype, argument checks ----------------------------
+@pytest.mark.behavior("preprocessing.image.validation_split")
+def test_validation_split_subsets_partition_the_data(keras):
+    x = images(10)
+    y = np.array([0, 1] * 5)
+    gen = generator(keras, validation_split=0.2)
+    validation = gen.flow(x, y, batch_size=10, shuffle=False, subset="validation")
+    training = gen.flow(x, y, batch_size=10, shuffle=False, subset="training")
+    vx, vy = next(validation)
+    tx, ty = next(training)
+    assert (len(vx), len(tx)) == (2, 8), (
+        f"validation_split=0.2 of 10 images: {len(vx)} for validation, {len(tx)} for training")
+    both = np.concatenate([vx, tx])
+    order = sorted(range(10), key=lambda i: both[i].tobytes())
+    expected = sorted(range(10), key=lambda i: x[i].tobytes())
+    assert_array_equal(both[order], x[expected], "validation + training images vs x")
+    assert_array_equal(np.concatenate([vy, ty])[order], y[expected], "their labels vs y")
+
+
+@pytest.mark.behavior("preprocessing.image.validation_split")
+def test_validation_split_checks_classes_unless_ignored(keras):
+    x = images(10)
+    y = np.array([0] * 5 + [1] * 5)  # sorted by label: the 20% validation split holds only 0s
+    gen = generator(keras, validation_split=0.2)
+    with pytest.raises(ValueError):
+        gen.flow(x, y, subset="training")
+    batch = next(gen.flow(x, y, batch_size=10, shuffle=False, subset="validation",
+                          ignore_class_split=True))
+    assert len(batch[0]) == 2, f"validation batch of {len(batch[0])} images, expected 2"
+
+
+@pytest.mark.behavior("preprocessing.image.argument_checks")
+@pytest.mark.parametrize("kwargs", [{"validation_split": 1.5}, {"validation_split": -0.1},
+                                    {"data_format": "channels_middle"}],
+                         ids=lambda k: "-".join(f"{a}={v}" for a, v in k.items()))
+def test_invalid_arguments_raise_value_error(keras, kwargs):
+    with pytest.raises(ValueError):
+        generator(keras, **kwargs)
+
+
+@pytest.mark.behavior("preprocessing.image.preprocessing_function")
+def test_preprocessing_function_runs_on_each_image(keras):
+    x = images(3)
+    calls = []
+
+    def plus_one(image):
+        calls.append(np.shape(image))
+        return image + 1.0
+
+    batch = next(generator(keras, preprocessing_function=plus_one).flow(
+        x, batch_size=3, shuffle=False))
+    assert calls == [(H, W, C)] * 3, f"preprocessing_function called with shapes {calls}"
+    assert_array_equal(batch, x + 1.0, "flow with preprocessing_function=image + 1")
+
+
+@pytest.mark.behavior("preprocessing.image.dtype")
+@pytest.mark.parametrize("dtype", [None, "float64"])
+def test_generated_arrays_have_the_dtype(keras, dtype):
+    x = images(2)
+    kwargs = {} if dtype is None else {"dtype": dtype}
+    batch = next(generator(keras, **kwargs).flow(x, batch_size=2, shuffle=False))
+    expected = dtype or "float32"  # floatx() by default
+    assert batch.dtype == np.dtype(expected), f"batch dtype {batch.dtype}, expected {expected}"
+
+
+@pytest.mark.behavior("preprocessing.image.validation_split")
+def test_flow_from_directory_subsets_partition_the_files(keras, image_tree):
+    root, _ = image_tree
+    gen = generator(keras, validation_split=0.5)
+    kwargs = {"target_size": (H, W), "shuffle": False, "batch_size": 5}
+    validation = gen.flow_from_directory(str(root), subset="validation", **kwargs)
+    training = gen.flow_from_directory(str(root), subset="training", **kwargs)
+    names = sorted(f.replace("\\", "/") for f in [*validation.filenames, *training.filenames])
+    assert names == ORDER, f"validation + training files {names}, expected {ORDER}"
+    assert validation.samples + training.samples == 5 and validation.samples >= 1, (
+        f"{validation.samples} validation and {training.samples} training images")

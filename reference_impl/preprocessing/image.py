@@ -254,7 +254,8 @@ class ImageDataGenerator:
              save_to_dir=None, save_prefix="", save_format="png", ignore_class_split=False,
              subset=None):
         return NumpyArrayIterator(x, y, self, batch_size=batch_size, shuffle=shuffle,
-                                  sample_weight=sample_weight, seed=seed, subset=subset)
+                                  sample_weight=sample_weight, seed=seed, subset=subset,
+                                  ignore_class_split=ignore_class_split)
 
     def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb",
                             classes=None, class_mode="categorical", batch_size=32, shuffle=True,
@@ -341,7 +342,7 @@ def _subset(n, generator, subset):
 
 class NumpyArrayIterator(Iterator):
     def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False,
-                 sample_weight=None, seed=None, subset=None):
+                 sample_weight=None, seed=None, subset=None, ignore_class_split=False):
         x = np.asarray(x, dtype=image_data_generator.dtype)
         if x.ndim != 4:
             raise ValueError(f"Input data in `NumpyArrayIterator` should have rank 4. You "
@@ -351,6 +352,13 @@ class NumpyArrayIterator(Iterator):
                              f"length. Found: x.shape = {x.shape}, y.shape = "
                              f"{np.asarray(y).shape}")
         start, stop = _subset(len(x), image_data_generator, subset)
+        if subset is not None and y is not None and not ignore_class_split:
+            split = stop if subset == "validation" else start
+            labels = np.asarray(y)
+            if not np.array_equal(np.unique(labels[:split]), np.unique(labels[split:])):
+                raise ValueError("Training and validation subsets have different number of "
+                                 "classes after the split. If your numpy arrays are sorted by "
+                                 "the label, you might want to shuffle them.")
         self.x = x[start:stop]
         self.y = None if y is None else np.asarray(y)[start:stop]
         self.sample_weight = (None if sample_weight is None
