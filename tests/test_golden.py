@@ -8,7 +8,7 @@ import pytest
 
 from conformance import golden
 
-FAMILIES = ["activations", "losses", "metrics", "optimizers"]
+FAMILIES = ["activations", "layers", "losses", "metrics", "optimizers"]
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -55,3 +55,23 @@ def test_malformed_fixture_is_one_line_naming_the_file(tmp_path, mutate, message
 def test_missing_fixture_says_how_to_record_it(tmp_path):
     with pytest.raises(golden.GoldenError, match="record it with"):
         golden.load("losses", str(tmp_path))
+
+
+def test_layer_cases_hold_config_inputs_weights_outputs_and_gradients():
+    """DESIGN.md, golden fixtures: a layer case holds its config, input, weights, output and the
+    gradients of a recorded scalar function of the output w.r.t. the input and every weight."""
+    fixture = golden.load("layers")
+    for name, case in fixture.cases.items():
+        assert case["layer"]["class"] and isinstance(case["layer"]["config"], dict), name
+        weights, outputs = case.input("weights"), case.expected["outputs"]
+        assert len(case.input("cotangents")) == len(outputs), name
+        for c, y in zip(case.input("cotangents"), outputs, strict=True):
+            assert c.shape == y.shape, name
+        if "weight_gradients" not in case.expected:
+            continue  # Dropout: recorded at inference only
+        assert [g.shape for g in case.expected["weight_gradients"]] == [
+            w.shape for w in weights], name
+        float_inputs = [x for x in case.input("x") if x.dtype.kind == "f"]
+        assert [g.shape for g in case.expected["input_gradients"]] == [
+            x.shape for x in float_inputs], name
+        assert case["gradient_tolerance"] and case["gradient_atol"] > 0, name
