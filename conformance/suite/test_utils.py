@@ -7,8 +7,12 @@ as Dense(10, activation='softmax') targets. The Keras 2 API reference
 num_classes=None, dtype='float32') converts a class vector (integers 0 .. num_classes - 1) to a
 binary class matrix, num_classes inferred as max(y) + 1 when None, class axis last, example
 to_categorical([0, 1, 2, 3], num_classes=4) is the 4 x 4 identity; normalize(x, axis=-1,
-order=2) returns a normalized copy of a NumPy array, `order` the norm order (2: L2).
+order=2) returns a normalized copy of a NumPy array, `order` the norm order (2: L2);
+set_random_seed(seed) "Sets all random seeds for the program (Python, NumPy, and TensorFlow)"
+to "make almost any TF-Keras program fully deterministic".
 """
+
+import random
 
 import numpy as np
 import pytest
@@ -151,3 +155,39 @@ def test_normalize_order_is_the_norm_order(keras, order):
                     what=f"order-{order} norms of the rows of normalize(x, order={order})")
     assert_allclose(got * np.linalg.norm(x, ord=order, axis=-1, keepdims=True), x, rtol=1e-12,
                     atol=0, what=f"normalize(x, order={order}) times the row norms")
+
+
+# -- set_random_seed -----------------------------------------------------------------------------
+@pytest.mark.behavior("utils.set_random_seed.python_numpy")
+def test_set_random_seed_repeats_python_and_numpy_draws(keras):
+    def draws():
+        return random.random(), np.random.rand(3)
+
+    keras.utils.set_random_seed(123)
+    first = draws()
+    keras.utils.set_random_seed(123)
+    second = draws()
+    keras.utils.set_random_seed(124)
+    other = draws()
+    assert first[0] == second[0], "random.random() after set_random_seed(123) twice differs"
+    assert_array_equal(second[1], first[1], "np.random.rand(3) after set_random_seed(123)")
+    assert first[0] != other[0], "set_random_seed(124) repeated the draws of seed 123"
+
+
+@pytest.mark.behavior("utils.set_random_seed.initial_weights")
+def test_set_random_seed_repeats_initial_weights(keras):
+    def initial_weights():
+        model = keras.models.Sequential([keras.layers.Dense(4, input_shape=(3,)),
+                                         keras.layers.Dense(2)])
+        return [np.asarray(w) for w in model.get_weights()]
+
+    keras.utils.set_random_seed(7)
+    first = initial_weights()
+    keras.utils.set_random_seed(7)
+    second = initial_weights()
+    keras.utils.set_random_seed(8)
+    other = initial_weights()
+    for a, b in zip(first, second, strict=True):
+        assert_array_equal(b, a, "initial weights of a model built after set_random_seed(7)")
+    assert not np.array_equal(first[0], other[0]), (
+        "the kernel drawn after set_random_seed(8) equals the one after set_random_seed(7)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
 
@@ -22,3 +24,13 @@ def normalize(x, axis=-1, order=2):
     alone); the shape of ``x`` is kept, also for a 1-D array."""
     norm = np.linalg.norm(x, order, axis, keepdims=True)
     return x / np.where(norm == 0, 1, norm)
+
+
+def set_random_seed(seed):
+    """Seed Python's ``random`` and NumPy's global generator (the reference's only source of
+    randomness for initializers, dropout and shuffling)."""
+    if not isinstance(seed, int):
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} "
+                         f"(of type {type(seed)})")
+    random.seed(seed)
+    np.random.seed(seed)
