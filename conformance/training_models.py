@@ -1,9 +1,9 @@
 """Small models whose training trajectories are pinned by value (test_trajectories.py).
 
 The recorder (fixtures/record_training.py) and the test build them with this same code: a
-multi-layer perceptron, an LSTM and a small convnet, each with the loss it is trained with and
-the data sizes of its fit (the uneven last batch of the MLP is on purpose: the loss of a batch
-of 2 among batches of 4 must be averaged over its own 2 samples).
+multi-layer perceptron, an LSTM, a small convnet and an embedding classifier, each with the
+loss it is trained with and the data sizes of its fit (the uneven last batch of the MLP is on
+purpose: the loss of a batch of 2 among batches of 4 must be averaged over its own 2 samples).
 """
 
 from __future__ import annotations
@@ -18,6 +18,11 @@ TRAJECTORY_MODELS = {
                             x_shape=(5, 2), y_shape=(1,), labels="binary"),
     "cnn": SimpleNamespace(samples=8, batch_size=4, epochs=3, loss="categorical_crossentropy",
                            x_shape=(6, 6, 1), y_shape=(3,), labels="onehot"),
+    # Word indices in [0, 6) into 7 rows: the gradient of the embedding matrix is sparse
+    # (tf-keras hands the optimizer tf.IndexedSlices, with repeated indices) and row 6 never
+    # gets one.
+    "embedding": SimpleNamespace(samples=8, batch_size=4, epochs=3, loss="binary_crossentropy",
+                                 x_shape=(4,), y_shape=(1,), labels="binary", words=6),
 }
 
 
@@ -40,5 +45,11 @@ def build_trajectory_model(keras, name):
             layers.MaxPooling2D((2, 2)),
             layers.Flatten(),
             layers.Dense(3, activation="softmax"),
+        ])
+    if name == "embedding":
+        return keras.models.Sequential([
+            layers.Embedding(7, 3, input_shape=(4,)),
+            layers.Flatten(),
+            layers.Dense(1, activation="sigmoid"),
         ])
     raise ValueError(f"unknown trajectory model {name!r}")

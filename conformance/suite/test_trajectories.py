@@ -2,10 +2,11 @@
 
 Spec sources: 000 §3 and 001 (compile(optimizer, loss) then fit(x, y, epochs, batch_size)),
 004 (the optimizers). A small MLP (relu, mse, 10 samples in batches 4, 4, 2), an LSTM (binary
-crossentropy) and a convnet (softmax, categorical crossentropy), built by
-conformance/training_models.py, start from the recorded weights (set_weights) and are fit for
-3 epochs with shuffle=False; the final weights and history.history['loss'] must be tf-keras
-2.21's (fixtures/trajectories.json, recorded by fixtures/record_training.py). Each step
+crossentropy), a convnet (softmax, categorical crossentropy) and an embedding classifier (sparse
+gradients), built by conformance/training_models.py, start from the recorded weights
+(set_weights) and are fit for 3 epochs with shuffle=False; the final weights and
+history.history['loss'] must be tf-keras 2.21's (fixtures/trajectories.json, recorded by
+fixtures/record_training.py). Each step
 combines a forward pass, the loss and its batch reduction, the gradient and the optimizer's
 update, so a wrong epsilon placement, momentum schedule or loss reduction shows here even
 where each piece alone agrees with its own golden to 1e-7.
