@@ -383,3 +383,19 @@ def test_custom_analyzer_splits_the_text(keras):
     indices = text_ns.hashing_trick("a b, a b", 50, hash_function="md5", analyzer=by_comma)
     assert len(indices) == 2 and indices[0] == indices[1], (
         f"hashing_trick(analyzer=by_comma) gave {indices}, expected two equal indices")
+
+
+@pytest.mark.behavior("preprocessing.text.tokenizer.fit_on_sequences")
+@pytest.mark.parametrize("mode", ["binary", "count", "freq", "tfidf"])
+def test_tokenizer_sequences_to_matrix_after_fit_on_sequences(keras, mode):
+    case = golden.case("preprocessing", f"tokenizer_sequences_{mode}")
+    tokenizer = text_api(keras).Tokenizer(**case["kwargs"])
+    sequences = case.input("sequences")
+    tokenizer.fit_on_sequences(sequences)
+    assert tokenizer.document_count == len(sequences), (
+        f"document_count {tokenizer.document_count} after fit_on_sequences of "
+        f"{len(sequences)} sequences")
+    got = tokenizer.sequences_to_matrix(case.input("matrix_sequences"), mode=mode)
+    assert_allclose(np.asarray(got), case.expected, rtol=case.rtol, atol=case.atol,
+                    what=f"Tokenizer(num_words=7) after fit_on_sequences: "
+                         f"sequences_to_matrix(mode={mode!r})")
