@@ -140,6 +140,14 @@ class ImageDataGenerator:
             raise ValueError("`zoom_range` should be a float or a tuple or list of two floats. "
                              f"Received: {zoom_range}")
         self.mean = self.std = self.principal_components = None
+        # as Keras 2 (with a warning there): ZCA and std normalization imply centering, and ZCA
+        # replaces the feature-wise std normalization
+        if zca_whitening:
+            self.featurewise_center, self.featurewise_std_normalization = True, False
+        if self.featurewise_std_normalization:
+            self.featurewise_center = True
+        if samplewise_std_normalization:
+            self.samplewise_center = True
 
     # statistics ------------------------------------------------------------------------------
     def fit(self, x, augment=False, rounds=1, seed=None):
