@@ -49,8 +49,14 @@ UNSAFE_LAMBDA = (
     "If you trust the source of the saved model, you can pass `safe_mode=False` to the loading "
     "function in order to allow Lambda layer loading.")
 
-# Larger sizes in a config (units, shapes, ...) are refused before anything is allocated.
+# Sizes a config may name, refused before anything is allocated: any integer above
+# MAX_DIMENSION, and sizes (units, filters, shapes, vocabularies...) whose two largest multiply
+# above MAX_ELEMENTS (2**28 float32 = 1 GiB, more than a NumPy reference model needs).
 MAX_DIMENSION = 2**31 - 1
+MAX_ELEMENTS = 2**28
+SIZE_KEYS = frozenset({"units", "filters", "input_dim", "output_dim", "kernel_size",
+                       "batch_input_shape", "batch_shape", "input_shape", "shape",
+                       "target_shape", "dims", "n", "size", "depth_multiplier", "pool_size"})
 
 
 def model_from_dict(document: dict, custom_objects=None, safe_mode=True,
@@ -129,14 +135,24 @@ def _walk(value, path="$"):
 
 
 def _check_dimensions(document, where: str) -> None:
+    sizes = []
     for path, node in _walk(document):
         for key, value in node.items():
             values = value if isinstance(value, list) else [value]
             for item in values:
-                if (isinstance(item, int) and not isinstance(item, bool)
-                        and abs(item) > MAX_DIMENSION):
+                if not isinstance(item, int) or isinstance(item, bool):
+                    continue
+                if abs(item) > MAX_DIMENSION:
                     raise ModelLoadError(f"Invalid model config in {where}: {path}.{key} = "
                                          f"{item} is larger than any size Keras accepts")
+                if key in SIZE_KEYS and item > 0:
+                    sizes.append((item, f"{path}.{key}"))
+    sizes.sort(reverse=True)
+    if len(sizes) >= 2 and sizes[0][0] * sizes[1][0] > MAX_ELEMENTS:
+        raise ModelLoadError(f"Invalid model config in {where}: sizes {sizes[0][1]} = "
+                             f"{sizes[0][0]} and {sizes[1][1]} = {sizes[1][0]} would make "
+                             f"weights larger than the reference allocates ({MAX_ELEMENTS} "
+                             f"values)")
 
 
 def _refuse_code(document, where: str) -> None:
