@@ -483,3 +483,43 @@ def test_zca_whitening_decorrelates_after_fit(keras):
     moment = white.T @ white / 200
     assert_allclose(moment, np.eye(4), rtol=0, atol=1e-3,
                     what="second moment of the ZCA-whitened data (identity)")
+
+
+@pytest.mark.behavior("preprocessing.image.fill_mode.reflect")
+def test_fill_mode_reflect_mirrors_the_edges(keras):
+    x = images(2)[:, :H, :H]  # square, so that the shift by the whole size fits either axis
+    # 'reflect' is abcddcba|abcd|dcbaabcd: shifting by the full size in both directions leaves
+    # only reflected points, i.e. the image mirrored along both axes
+    gen = generator(keras, width_shift_range=[float(H)], height_shift_range=[float(H)],
+                    fill_mode="reflect")
+    batch = next(gen.flow(x, batch_size=2, shuffle=False))
+    assert_allclose(batch, x[:, ::-1, ::-1], rtol=0, atol=1e-3,
+                    what=f"a shift by the whole size ({H} pixels) with fill_mode='reflect'")
+
+
+@pytest.mark.behavior("preprocessing.image.fill_mode.wrap")
+def test_fill_mode_wrap_repeats_the_image(keras):
+    x = images(2)[:, :H, :H]
+    # 'wrap' is abcdabcd|abcd|abcdabcd: a shift by the full size in both directions gives the
+    # image back
+    gen = generator(keras, width_shift_range=[float(H)], height_shift_range=[float(H)],
+                    fill_mode="wrap")
+    batch = next(gen.flow(x, batch_size=2, shuffle=False))
+    assert_allclose(batch, x, rtol=0, atol=1e-3,
+                    what=f"a shift by the whole size ({H} pixels) with fill_mode='wrap'")
+
+
+@pytest.mark.behavior("preprocessing.image.flow.sample_weight")
+def test_flow_yields_sample_weights(keras):
+    x = images(5)
+    y = np.arange(5)
+    weights = np.array([0.5, 1.0, 1.5, 2.0, 2.5])
+    iterator = generator(keras).flow(x, y, sample_weight=weights, batch_size=3, shuffle=False)
+    first = next(iterator)
+    assert len(first) == 3, f"flow(x, y, sample_weight=w) yielded {len(first)} arrays, expected 3"
+    bx, by, bw = first
+    assert_array_equal(np.asarray(by), y[:3], "labels of the first batch")
+    assert_allclose(np.asarray(bw), weights[:3], rtol=0, atol=0, what="its sample weights")
+    _, by, bw = next(iterator)
+    assert_allclose(np.asarray(bw), weights[3:], rtol=0, atol=0,
+                    what="sample weights of the second (last) batch")
