@@ -154,6 +154,45 @@ def test_time_distributed_dense_equals_dense_on_3d_and_per_step(keras, adapter, 
     assert_allclose(got, per_step, **TOL, what="TimeDistributed(Dense) vs Dense at each step")
 
 
+@pytest.mark.behavior("relations.conv1d_kernel_size_1_is_dense")
+@given(data=st.data())
+def test_conv1d_with_kernel_size_1_is_a_dense_on_the_channels(keras, adapter, data):
+    steps = data.draw(st.integers(1, 4), label="steps")
+    channels = data.draw(st.integers(1, 4), label="channels")
+    filters = data.draw(st.integers(1, 4), label="filters")
+    rng = _rng(data)
+    x = _inputs(rng, (2, steps, channels))
+    conv = keras.layers.Conv1D(filters, 1)
+    dense = keras.layers.Dense(filters)
+    conv(x), dense(x)
+    kernel, bias = _random_weights(rng, conv)
+    conv.set_weights([kernel, bias])
+    dense.set_weights([kernel[0], bias])  # (1, in, out) -> (in, out)
+    assert_allclose(_run(adapter, conv, x), _run(adapter, dense, x), **TOL,
+                    what=f"Conv1D({filters}, 1) vs Dense({filters}) on {x.shape}")
+
+
+@pytest.mark.behavior("relations.dense_activation_is_activation_of_dense")
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "softmax"])
+@given(data=st.data())
+def test_dense_activation_is_the_activation_of_the_linear_dense(keras, adapter, activation,
+                                                                 data):
+    features = data.draw(st.integers(1, 4), label="features")
+    units = data.draw(st.integers(1, 4), label="units")
+    rng = _rng(data)
+    x = _inputs(rng, (3, features))
+    activated = keras.layers.Dense(units, activation=activation)
+    linear = keras.layers.Dense(units)
+    activated(x), linear(x)
+    weights = _random_weights(rng, linear)
+    activated.set_weights(weights)
+    linear.set_weights(weights)
+    expected = _run(adapter, keras.layers.Activation(activation), _run(adapter, linear, x))
+    assert_allclose(_run(adapter, activated, x), expected, **TOL,
+                    what=f"Dense({units}, activation={activation!r}) vs "
+                         f"Activation({activation!r})(Dense({units}))")
+
+
 # -- recurrent --------------------------------------------------------------------------------
 RNNS = ["SimpleRNN", "LSTM", "GRU"]
 
