@@ -523,3 +523,78 @@ def test_flow_yields_sample_weights(keras):
     _, by, bw = next(iterator)
     assert_allclose(np.asarray(bw), weights[3:], rtol=0, atol=0,
                     what="sample weights of the second (last) batch")
+
+
+# -- load_img, img_to_array, array_to_img, save_img ----------------------------------------------
+def image_api(keras):
+    return keras.preprocessing.image
+
+
+@pytest.mark.behavior("preprocessing.image.load_img")
+def test_load_img_and_img_to_array_read_the_pixels(keras, image_tree):
+    root, pixels = image_tree
+    api = image_api(keras)
+    img = api.load_img(str(root / "cats" / "a.png"))
+    assert tuple(img.size) == (W, H), f"PIL size {img.size}, expected (width, height) = {(W, H)}"
+    array = api.img_to_array(img)
+    assert array.dtype == np.float32, f"img_to_array dtype {array.dtype}, expected float32"
+    assert_array_equal(array, pixels["cats/a.png"], "img_to_array(load_img('cats/a.png'))")
+
+
+@pytest.mark.behavior("preprocessing.image.load_img")
+@pytest.mark.parametrize(("kwargs", "shape"), [
+    ({"target_size": (3, 4)}, (3, 4, 3)), ({"color_mode": "grayscale"}, (H, W, 1)),
+    ({"color_mode": "rgba"}, (H, W, 4)), ({"target_size": (8, 2), "color_mode": "grayscale"},
+                                          (8, 2, 1))], ids=str)
+def test_load_img_target_size_and_color_mode(keras, image_tree, kwargs, shape):
+    root, pixels = image_tree
+    api = image_api(keras)
+    array = api.img_to_array(api.load_img(str(root / "dogs" / "b.png"), **kwargs))
+    assert_shape(array.shape, shape, f"img_to_array(load_img(path, **{kwargs}))")
+    if kwargs == {"color_mode": "rgba"}:  # a PNG without alpha: opaque, colours unchanged
+        assert_array_equal(array[..., :3], pixels["dogs/b.png"], "rgba colour channels")
+        assert_array_equal(array[..., 3], np.full((H, W), 255, "float32"), "alpha channel")
+
+
+@pytest.mark.behavior("preprocessing.image.img_to_array.data_format")
+def test_img_to_array_channels_first_and_dtype(keras, image_tree):
+    root, pixels = image_tree
+    api = image_api(keras)
+    img = api.load_img(str(root / "cats" / "b.png"))
+    first = api.img_to_array(img, data_format="channels_first")
+    assert_array_equal(first, np.moveaxis(pixels["cats/b.png"], 2, 0),
+                       "img_to_array(img, data_format='channels_first')")
+    wide = api.img_to_array(img, dtype="float64")
+    assert wide.dtype == np.float64, f"img_to_array(dtype='float64') gave {wide.dtype}"
+
+
+@pytest.mark.behavior("preprocessing.image.array_to_img")
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_array_to_img_round_trip_without_scaling(keras, channels):
+    api = image_api(keras)
+    x = np.random.default_rng(channels).integers(0, 256, size=(H, W, channels)).astype("float32")
+    img = api.array_to_img(x, scale=False)
+    assert tuple(img.size) == (W, H), f"PIL size {img.size}, expected {(W, H)}"
+    assert_array_equal(api.img_to_array(img), x,
+                       f"img_to_array(array_to_img(x, scale=False)), {channels} channels")
+
+
+@pytest.mark.behavior("preprocessing.image.array_to_img")
+def test_array_to_img_scales_min_to_0_and_max_to_255(keras):
+    api = image_api(keras)
+    x = np.random.default_rng(0).uniform(-3.0, 5.0, size=(H, W, 3)).astype("float32")
+    got = api.img_to_array(api.array_to_img(x))  # scale=True by default
+    expected = (x - x.min()) / (x.max() - x.min()) * 255
+    assert got.min() == 0 and got.max() == 255, f"scaled range [{got.min()}, {got.max()}]"
+    # 8-bit pixels: the conversion may round or truncate, so within 1 of the scaled value
+    assert_allclose(got, expected, rtol=0, atol=1.0, what="array_to_img(x) scaled to [0, 255]")
+
+
+@pytest.mark.behavior("preprocessing.image.save_img")
+def test_save_img_then_load_img(keras, tmp_path):
+    api = image_api(keras)
+    x = np.random.default_rng(5).integers(0, 256, size=(H, W, 3)).astype("float32")
+    path = tmp_path / "saved.png"
+    api.save_img(str(path), x, scale=False)
+    assert_array_equal(api.img_to_array(api.load_img(str(path))), x,
+                       "load_img of save_img(path.png, x, scale=False)")

@@ -411,6 +411,40 @@ def img_to_array(img, data_format=None, dtype=None):
     return x
 
 
+def array_to_img(x, data_format=None, scale=True, dtype=None):
+    """A PIL image (RGB, RGBA or L by the channel count) of a 3-D array; ``scale`` maps the
+    array's minimum and maximum to 0 and 255 first."""
+    from PIL import Image
+
+    x = np.asarray(x, dtype=dtype or backend.floatx())
+    if x.ndim != 3:
+        raise ValueError(f"Expected image array to have rank 3 (single image). Got array with "
+                         f"shape: {x.shape}")
+    if (data_format or backend.image_data_format()) == "channels_first":
+        x = np.moveaxis(x, 0, 2)
+    if scale:
+        x = x - np.min(x)
+        if np.max(x) != 0:
+            x = x / np.max(x)
+        x = x * 255
+    modes = {4: "RGBA", 3: "RGB"}
+    if x.shape[2] in modes:
+        return Image.fromarray(x.astype("uint8"), modes[x.shape[2]])
+    if x.shape[2] == 1:
+        if np.max(x) > 255:
+            return Image.fromarray(x[:, :, 0].astype("int32"), "I")
+        return Image.fromarray(x[:, :, 0].astype("uint8"), "L")
+    raise ValueError(f"Unsupported channel number: {x.shape[2]}")
+
+
+def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
+    """Write a 3-D array as an image file (format from the extension unless given)."""
+    img = array_to_img(x, data_format=data_format, scale=scale)
+    if img.mode == "RGBA" and file_format in ("jpg", "jpeg"):
+        img = img.convert("RGB")
+    img.save(path, format=file_format, **kwargs)
+
+
 class DirectoryIterator(Iterator):
     """Images read from ``directory/<class>/...``; classes are the sub-directories in
     alphanumeric order unless given."""
