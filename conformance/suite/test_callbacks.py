@@ -285,6 +285,18 @@ def test_early_stopping_restores_the_best_epochs_weights(keras, restore, bias):
                     what=f"bias after EarlyStopping(restore_best_weights={restore})")
 
 
+@pytest.mark.behavior("callbacks.early_stopping.baseline")
+@pytest.mark.parametrize(("baseline", "last"), [(None, 4), (0.5, 4), (0.1, 3)])
+def test_early_stopping_stops_when_the_baseline_is_not_beaten(keras, baseline, last):
+    # val_loss 1.25, 0.75, 0.25, 0.25, ...: a baseline of 0.5 is beaten at epoch 2, then the
+    # plateau waits patience=2 epochs (stop at 4); 0.1 is never beaten: epochs that only
+    # improve on the best so far do not reset the wait, which reaches 2 at epoch 3
+    _, history = _stopped(keras, FALLING, monitor="val_loss", patience=2, baseline=baseline)
+    assert history.epoch == list(range(last + 1)), (
+        f"EarlyStopping(baseline={baseline}, patience=2) ran epochs {history.epoch}, "
+        f"expected 0..{last}")
+
+
 # -- ModelCheckpoint --------------------------------------------------------------------------
 PATTERN = "weights.{epoch:02d}-{val_loss:.2f}.hdf5"  # the example of the Keras 2 docs
 # The same pattern with a suffix both Keras 2 (HDF5 by the '.h5' extension) and Keras 3 (which
@@ -325,6 +337,19 @@ def test_model_checkpoint_save_best_only_saves_only_improvements(keras, tmp_path
     expected = [f"weights.{stem}.weights.h5" for stem in expected]
     assert names == expected, (
         f"ModelCheckpoint(save_best_only=True, mode={mode!r}) wrote {names}, expected {expected}")
+
+
+@pytest.mark.behavior("callbacks.model_checkpoint.whole_model")
+def test_model_checkpoint_saves_whole_models_that_load_model_reads(keras, tmp_path):
+    model = _bias_model(keras, *FALLING)
+    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "model.{epoch:02d}.h5"))
+    _fit(model, [checkpoint], epochs=2)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["model.01.h5", "model.02.h5"], f"files written: {names}"
+    for name, bias in zip(names, [1.25, 0.75], strict=True):
+        loaded = keras.models.load_model(str(tmp_path / name))
+        assert_allclose(loaded.predict(ZEROS[0], verbose=0), [[bias]], rtol=0, atol=ATOL,
+                        what=f"predict of load_model({name})")
 
 
 # -- learning rate ----------------------------------------------------------------------------
