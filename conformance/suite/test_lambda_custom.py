@@ -104,6 +104,22 @@ def test_lambda_from_config_of_get_config(keras, adapter):
                     what="Lambda.from_config(layer.get_config())(x) vs layer(x)")
 
 
+@pytest.mark.behavior("layers.lambda.load_model_safe_mode")
+def test_lambda_through_save_and_load_model(keras, tmp_path):
+    # load_model(..., safe_mode=False) (tf-keras 2.13+ and Keras 3) rebuilds a Lambda from its
+    # bytecode. (tf-keras 2.21 loads an .h5 Lambda with the default safe_mode=True too, while
+    # model_from_json refuses it: not pinned here, see test_safe_loading.py.)
+    model = keras.models.Sequential([
+        keras.layers.Input(shape=(5,)),
+        keras.layers.Lambda(lambda x, scale: x * scale + 1.0, arguments={"scale": 2.0}),
+        keras.layers.Dense(2)])
+    path = str(tmp_path / "lambda.h5")
+    model.save(path)
+    loaded = keras.models.load_model(path, safe_mode=False)
+    assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), **TOL,
+                    what="load_model(path, safe_mode=False) of a model with a Lambda")
+
+
 # -- a custom Layer subclass ---------------------------------------------------------------
 def custom_classes(keras):
     """The guide's Linear layer: a trainable kernel and bias, and a non-trainable counter-like
@@ -227,13 +243,65 @@ def test_custom_layer_trains_its_trainable_weights_only(keras):
         assert_allclose(got, want, **TOL, what=f"Linear.{name} after one SGD(0.1) step")
 
 
+@pytest.mark.behavior("layers.custom.call_training_argument")
+def test_custom_layer_call_gets_the_training_flag(keras):
+    # the guide's "privileged training argument": fit calls with training=True, predict and
+    # evaluate with training=False. This layer doubles its input while training.
+    class DoubleWhileTraining(keras.layers.Layer):
+        def call(self, inputs, training=None):
+            return inputs * 2.0 if training else inputs
+
+    model = keras.models.Sequential([keras.layers.Input(shape=(3,)), DoubleWhileTraining()])
+    model.compile(optimizer="sgd", loss="mse")
+    target = np.zeros((6, 3), "float32")
+    x = X[:, :3]
+    assert_allclose(model.predict(x, verbose=0), x, **TOL, what="predict: training=False")
+    assert_allclose(model.evaluate(x, target, verbose=0), np.mean(x.astype(np.float64) ** 2),
+                    **TOL, what="evaluate: the loss of the inputs unchanged")
+    history = model.fit(x, target, batch_size=6, epochs=1, verbose=0)
+    assert_allclose(history.history["loss"][0], np.mean((2.0 * x.astype(np.float64)) ** 2),
+                    **TOL, what="fit: the loss of the doubled inputs (training=True)")
+
+
+@pytest.mark.behavior("layers.custom.supports_masking")
+def test_custom_layer_with_supports_masking_passes_the_mask_on(keras, adapter):
+    # the guide: a layer that sets self.supports_masking = True passes its input mask on
+    class Scale(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.supports_masking = True
+
+        def call(self, inputs):
+            return inputs * 1.0
+
+    ids = np.array([[3, 1, 0, 0], [0, 2, 4, 0]], dtype="int32")
+    layers = keras.layers
+    embedding, lstm = layers.Embedding(5, 3, mask_zero=True), layers.LSTM(2)
+    with_scale = keras.models.Sequential([layers.Input(shape=(4,), dtype="int32"), embedding,
+                                          Scale(), lstm])
+    without = keras.models.Sequential([layers.Input(shape=(4,), dtype="int32"), embedding,
+                                       lstm])  # the same layers, so the same weights
+    got = adapter.to_numpy(with_scale(adapter.to_tensor(ids)))
+    assert_allclose(got, adapter.to_numpy(without(adapter.to_tensor(ids))), **TOL,
+                    what="Embedding(mask_zero) -> Scale(supports_masking) -> LSTM vs no Scale")
+    for row in range(2):
+        steps = ids[row][ids[row] != 0][None]
+        alone = adapter.to_numpy(keras.models.Sequential(
+            [layers.Input(shape=(steps.shape[1],), dtype="int32"), embedding, lstm])(
+                adapter.to_tensor(steps)))
+        assert_allclose(got[row:row + 1], alone, **TOL,
+                        what=f"row {row}: masked sequence vs its unmasked ids alone")
+
+
 # -- custom losses and metrics -------------------------------------------------------------
 def custom_functions(keras):
+    # elementwise values: Keras averages a loss over every entry of the batch (the
+    # SUM_OVER_BATCH_SIZE reduction) and a metric over all its values
     def scaled_mse(y_true, y_pred):
-        return keras.losses.mean_squared_error(y_true, y_pred) * 2.0
+        return (y_true - y_pred) ** 2 * 2.0
 
     def mean_abs_diff(y_true, y_pred):
-        return keras.losses.mean_absolute_error(y_true, y_pred)
+        return abs(y_true - y_pred)
 
     return scaled_mse, mean_abs_diff
 

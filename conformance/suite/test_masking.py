@@ -143,6 +143,21 @@ def test_last_output_of_masked_sequence_equals_truncated_sequence(keras, adapter
                     what=f"Masking -> {layer_name}: masked sequence vs the unmasked steps only")
 
 
+@pytest.mark.behavior("layers.masking.rnn.call_mask_argument")
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
+def test_mask_given_at_call_time(keras, adapter, name):
+    # the layers' documented call argument: mask, a (batch, timesteps) boolean tensor
+    x = np.random.default_rng(4).uniform(-1, 1, size=(2, 5, 3)).astype("float32")
+    mask = np.array([[True, True, False, True, False], [False, True, True, True, True]])
+    layer = getattr(keras.layers, name)(4)
+    got = adapter.to_numpy(layer(adapter.to_tensor(x),
+                                 mask=adapter.to_tensor(mask, dtype="bool")))
+    for row in range(2):
+        alone = adapter.to_numpy(layer(adapter.to_tensor(x[row:row + 1, mask[row]])))
+        assert_allclose(got[row:row + 1], alone, rtol=1e-5, atol=1e-6,
+                        what=f"{name}(x, mask=m), row {row}, vs the unmasked steps alone")
+
+
 @pytest.mark.behavior("layers.masking.rnn.go_backwards")
 def test_go_backwards_honours_mask(keras, adapter):
     check_predict(keras, adapter, "lstm_go_backwards_seq",
@@ -216,22 +231,25 @@ def test_masked_steps_do_not_count_in_the_loss(keras):
 @pytest.mark.behavior("training.masking.loss_sample_weight")
 def test_sample_weights_multiply_the_mask(keras):
     # tf-keras 2: sum(loss * sample_weight * mask) / (number of unmasked steps)
+    # metrics get the mask only, not the sample weights (compile_utils.MetricsContainer)
     model, case = loss_model(keras)
     got = model.evaluate(case.input("data"), case.input("y"),
                          sample_weight=case.input("sample_weight"), batch_size=4, verbose=0)
-    assert_allclose(got[0], case.expected["evaluate_sample_weight"][0], rtol=case.rtol,
-                    atol=case.atol, what="evaluate(sample_weight=...)[0], masked output")
+    assert_allclose(got, case.expected["evaluate_sample_weight"], rtol=case.rtol,
+                    atol=case.atol, what="evaluate(sample_weight=...) -> [loss, mae], masked")
 
 
 @pytest.mark.behavior("training.masking.metrics_exclude_masked_steps")
 def test_masked_steps_do_not_count_in_metrics(keras):
     model, case = loss_model(keras)
     ids, y = case.input("data"), case.input("y")
-    for key, kwargs in [("evaluate", {}),
-                        ("evaluate_sample_weight", {"sample_weight": case.input("sample_weight")})]:
-        got = model.evaluate(ids, y, batch_size=4, verbose=0, **kwargs)
-        assert_allclose(got[1], case.expected[key][1], rtol=case.rtol, atol=case.atol,
-                        what=f"evaluate(...)[1] ('mae') [{key}]")
+    got = model.evaluate(ids, y, batch_size=4, verbose=0)
+    assert_allclose(got[1], case.expected["evaluate"][1], rtol=case.rtol, atol=case.atol,
+                    what="evaluate(...)[1] ('mae'), masked sequence output")
+    errors = np.abs(model.predict(ids, verbose=0) - y).mean(axis=-1)
+    keep = ids != 0
+    assert_allclose(got[1], (errors * keep).sum() / keep.sum(), rtol=1e-5, atol=1e-6,
+                    what="'mae' vs mean absolute error over the unmasked steps")
 
 
 @pytest.mark.behavior("training.masking.fit")

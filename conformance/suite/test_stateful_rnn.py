@@ -29,9 +29,12 @@ LAYERS = ["SimpleRNN", "LSTM", "GRU"]
 
 
 def stateful_model(keras, name, chunk, return_sequences=True):
-    layer = getattr(keras.layers, name)(UNITS, stateful=True, return_sequences=return_sequences,
-                                        batch_input_shape=(BATCH, chunk, FEATURES))
-    return keras.models.Sequential([layer]), layer
+    # Input(batch_shape=...): the fixed batch size as both Keras 2 (functional API) and Keras 3
+    # spell it; the Sequential spellings batch_input_shape / batch_size are checked apart.
+    layer = getattr(keras.layers, name)(UNITS, stateful=True, return_sequences=return_sequences)
+    model = keras.models.Sequential(
+        [keras.layers.Input(batch_shape=(BATCH, chunk, FEATURES)), layer])
+    return model, layer
 
 
 def whole_sequence(keras, name, weights, x, return_sequences=True, **kwargs):
@@ -120,6 +123,21 @@ def test_batch_size_argument_fixes_the_batch(keras):
     assert_shape(model.input_shape, (32, 6, 8), "LSTM(stateful=True, batch_size=32, "
                  "input_shape=(6, 8)) model.input_shape")
     assert_shape(model.output_shape, (32, UNITS), "... model.output_shape")
+
+
+@pytest.mark.behavior("layers.rnn.stateful.batch_input_shape")
+def test_batch_input_shape_makes_a_stateful_sequential_model(keras):
+    # keras.io/2.x RNN docs: "If using a Sequential model, specify the batch size by passing a
+    # batch_input_shape=(...) to the first layer in your model."
+    layer = keras.layers.SimpleRNN(UNITS, stateful=True, batch_input_shape=(BATCH, 2, FEATURES))
+    model = keras.models.Sequential([layer])
+    assert_shape(model.input_shape, (BATCH, 2, FEATURES), "SimpleRNN(stateful=True, "
+                 "batch_input_shape=(2, 2, 3)) model.input_shape")
+    first = model.predict(X[:, :2], batch_size=BATCH, verbose=0)
+    second = model.predict(X[:, 2:4], batch_size=BATCH, verbose=0)
+    expected = whole_sequence(keras, "SimpleRNN", model.get_weights(), X[:, :4])
+    assert_allclose(np.stack([first, second], axis=1), expected[:, [1, 3]], **TOL,
+                    what="stateful SimpleRNN (batch_input_shape) over two chunks")
 
 
 @pytest.mark.behavior("layers.rnn.stateful.requires_batch_size")
