@@ -182,6 +182,7 @@ def _table(runs: list[Run], base_name: str) -> Table:
         base = runs[0]
         notes.append(f"{base_name} did not run on this machine and device; ratios are "
                      f"relative to {base.label}.")
+    runs = [base, *(r for r in runs if r is not base)]  # the base is the first column
     keys = list(dict.fromkeys(k for r in [base, *runs] for k in r.times))
     keys.sort(key=lambda k: (_operation_order(k[0]), k[0]))  # stable: workloads keep run order
     rows = []

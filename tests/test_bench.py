@@ -103,8 +103,9 @@ def test_ratios_are_relative_to_the_first_run_by_default(two_runs):
 def test_base_can_be_chosen_by_implementation_name(two_runs):
     [table] = bench.compare([bench.load(p) for p in two_runs], base="tfkeras").tables
     assert table.base.impl == "tfkeras"
+    assert [r.impl for r in table.runs] == ["tfkeras", "reference"]  # the base comes first
     row = next(r for r in table.rows if r.workload == "mlp" and r.operation == "evaluate")
-    assert [c.ratio for c in row.cells] == [0.5, 1.0]
+    assert [c.ratio for c in row.cells] == [1.0, 0.5]
 
 
 def test_an_unknown_base_names_the_runs(two_runs):
