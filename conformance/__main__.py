@@ -42,7 +42,8 @@ def main(argv=None) -> int:
     j.add_argument("--out", required=True, help="directory for the merged report.json/.md/.html")
 
     b = commands.add_parser("bench", help="compare pytest-benchmark JSON files (ratios)")
-    b.add_argument("results", nargs="+", help="pytest-benchmark JSON files, one per run")
+    b.add_argument("results", nargs="+",
+                   help="pytest-benchmark JSON files (one per run) or directories of them")
     b.add_argument("--base", default=None,
                    help="implementation (or file) the ratios are relative to; default: the first")
     b.add_argument("--out", default=None,
