@@ -228,11 +228,19 @@ def fmt_ratio(ratio: float | None) -> str:
     return f"{ratio:.2f}x" if ratio < 100 else f"{ratio:.0f}x"
 
 
+NOISY = 0.25  # an IQR above this fraction of the median marks a time as noisy
+
+
+def noisy(timing: Timing | None) -> bool:
+    return bool(timing and timing.median > 0 and timing.iqr > NOISY * timing.median)
+
+
 def fmt_cell(cell: Cell) -> str:
     if cell.timing is None:
         return "-"
     ratio = fmt_ratio(cell.ratio)
-    return fmt_time(cell.timing.median) + (f" ({ratio})" if ratio else "")
+    return (fmt_time(cell.timing.median) + ("†" if noisy(cell.timing) else "")
+            + (f" ({ratio})" if ratio else ""))
 
 
 def markdown(comparison: Comparison) -> str:
@@ -263,7 +271,8 @@ def _column_title(run: Run) -> str:
 def _legend(table: Table) -> str:
     return (f"Median time per call over the timed rounds (an untimed warm-up call first); "
             f"ratio = time / time of {table.base.label} on the same machine and device "
-            f"(below 1: faster). Runs: "
+            f"(below 1: faster); † marks a time whose interquartile range exceeds "
+            f"{NOISY:.0%} of its median (a noisy machine: rerun before trusting it). Runs: "
             + "; ".join(f"{r.label} ({r.backend or '?'}) at {r.datetime or '?'}"
                         for r in table.runs) + ".")
 
@@ -338,7 +347,7 @@ def write(comparison: Comparison, directory: Path) -> tuple[list[Path], list[str
         md += "\n" + "\n".join(f"![{t.device}](bench-{n}.png)"
                                for n, t in enumerate(comparison.tables, 1)) + "\n"
     html = render("bench.html.j2", c=comparison, images=images, fmt_time=fmt_time,
-                  fmt_ratio=fmt_ratio, legend=_legend, column_title=_column_title,
+                  fmt_ratio=fmt_ratio, legend=_legend, column_title=_column_title, noisy=noisy,
                   hint=MATPLOTLIB_HINT)
     for name, text in (("bench.md", md), ("bench.html", html)):
         atomic_write(directory / name, text)

@@ -215,3 +215,13 @@ def test_a_directory_stands_for_its_json_files(two_runs, tmp_path):
     empty.mkdir()
     with pytest.raises(ReportError, match="without benchmark JSON files"):
         bench.expand([str(empty)])
+
+
+def test_noisy_times_are_marked(tmp_path):
+    path = _bench_file(tmp_path, "a", {"evaluate/x": 1.0})
+    data = json.loads(path.read_text())
+    data["benchmarks"][0]["stats"]["iqr"] = 0.3  # 30 % of the median
+    path.write_text(json.dumps(data))
+    md = bench.markdown(bench.compare([bench.load(path)]))
+    assert "| 1 s† (1.00x) |" in md and "† marks a time" in md
+    assert not bench.noisy(bench.Timing(1.0, 0.25, 3))
