@@ -94,7 +94,8 @@ def _summary(behaviors: dict, tests: list[dict]) -> dict:
 # -- files ------------------------------------------------------------------------------
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("conformance", "templates"),
-    autoescape=jinja2.select_autoescape(["html"]),
+    # the templates are named *.html.j2: escape those (a message may hold "<class ...>")
+    autoescape=jinja2.select_autoescape(["html", "html.j2"]),
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,

@@ -1,10 +1,12 @@
-"""The reference's optimizers against tf-keras's Keras-2-classic optimizers (optimizers.legacy).
+"""The reference's optimizers against tf-keras's, on random weights and gradients.
 
-The conformance goldens use gradients of order 1, where epsilon's place in the update does not
-show; here gradients are also drawn tiny (1e-4), where sqrt(v) + eps and sqrt(v + eps) differ
-by orders of magnitude, and the time-based ``decay`` that only the legacy optimizers take is on.
-Nadam is left out: the reference follows tf-keras's new Nadam schedule (see its docstring).
-Skipped where tf_keras is not installed.
+Gradients are also drawn tiny (1e-4), where sqrt(v) + eps and sqrt(v + eps) differ by orders of
+magnitude. Most cases run against the Keras-2-classic optimizers (optimizers.legacy) with the
+time-based ``decay`` that only they take. RMSprop and Adagrad run against tf-keras 2.21's
+current optimizers, which add epsilon inside the square root (the legacy ones add it outside):
+the conformance goldens (fixtures/optimizers_edge.json) pin the current rule, and the reference
+follows it. Nadam is left out: the reference follows tf-keras's new Nadam schedule (see its
+docstring). Skipped where tf_keras is not installed.
 """
 
 from __future__ import annotations
@@ -23,20 +25,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 tf = pytest.importorskip("tensorflow")
 tf_keras = pytest.importorskip("tf_keras")
 
-CASES = {
-    "sgd": ("SGD", {"learning_rate": 0.1, "decay": 0.1}),
-    "sgd_nesterov": ("SGD", {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True,
-                             "decay": 0.1}),
-    "rmsprop": ("RMSprop", {"learning_rate": 0.01, "decay": 0.1}),
-    "rmsprop_momentum": ("RMSprop", {"momentum": 0.5}),
-    "rmsprop_centered": ("RMSprop", {"centered": True}),
-    "rmsprop_centered_momentum": ("RMSprop", {"centered": True, "momentum": 0.3}),
-    "adagrad": ("Adagrad", {"learning_rate": 0.1, "initial_accumulator_value": 0.0,
-                            "decay": 0.1}),
-    "adadelta": ("Adadelta", {"learning_rate": 1.0, "decay": 0.1}),
-    "adam": ("Adam", {"decay": 0.1}),
-    "adam_amsgrad": ("Adam", {"amsgrad": True}),
-    "adamax": ("Adamax", {"learning_rate": 0.01, "decay": 0.1}),
+CASES = {  # name: (tf-keras optimizers module, class, config)
+    "sgd": ("legacy", "SGD", {"learning_rate": 0.1, "decay": 0.1}),
+    "sgd_nesterov": ("legacy", "SGD", {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True,
+                                       "decay": 0.1}),
+    "rmsprop": ("current", "RMSprop", {"learning_rate": 0.01}),
+    "rmsprop_momentum": ("current", "RMSprop", {"momentum": 0.5}),
+    "rmsprop_centered": ("current", "RMSprop", {"centered": True}),
+    "rmsprop_centered_momentum": ("current", "RMSprop", {"centered": True, "momentum": 0.3}),
+    "adagrad": ("current", "Adagrad", {"learning_rate": 0.1, "initial_accumulator_value": 0.1}),
+    "adadelta": ("legacy", "Adadelta", {"learning_rate": 1.0, "decay": 0.1}),
+    "adam": ("legacy", "Adam", {"decay": 0.1}),
+    "adam_amsgrad": ("legacy", "Adam", {"amsgrad": True}),
+    "adamax": ("legacy", "Adamax", {"learning_rate": 0.01, "decay": 0.1}),
 }
 STEPS = 5
 
@@ -50,9 +51,10 @@ def run_reference(name, config, initial, gradients):
     return variable.data
 
 
-def run_tf_keras(name, config, initial, gradients):
+def run_tf_keras(module, name, config, initial, gradients):
     variable = tf.Variable(initial)
-    optimizer = getattr(tf_keras.optimizers.legacy, name)(**config)
+    namespace = tf_keras.optimizers.legacy if module == "legacy" else tf_keras.optimizers
+    optimizer = getattr(namespace, name)(**config)
     for gradient in gradients:
         optimizer.apply_gradients([(tf.constant(gradient), variable)])
     return variable.numpy()
@@ -60,13 +62,13 @@ def run_tf_keras(name, config, initial, gradients):
 
 @pytest.mark.parametrize("case", CASES)
 @given(scale=st.sampled_from([1e-4, 1.0]), seed=st.integers(0, 2**16))
-def test_update_matches_tf_keras_legacy(case, scale, seed):
-    name, config = CASES[case]
+def test_update_matches_tf_keras(case, scale, seed):
+    module, name, config = CASES[case]
     rng = np.random.default_rng(seed)
     initial = rng.normal(size=(3, 4)).astype("float32")
     gradients = [(scale * rng.normal(size=(3, 4))).astype("float32") for _ in range(STEPS)]
     got = run_reference(name, config, initial, gradients)
-    expected = run_tf_keras(name, config, initial, gradients)
+    expected = run_tf_keras(module, name, config, initial, gradients)
     # float32 weights of size ~1: a few roundings (~1e-7) per step; compared with the total
     # move, which is > 1e-6 even with the smallest gradients and learning rates here
     moved = np.abs(expected - initial)
