@@ -200,6 +200,24 @@ def test_global_average_pooling_excludes_masked_steps(keras, adapter, name):
                         what="GlobalAveragePooling1D vs mean over unmasked steps")
 
 
+@pytest.mark.behavior("layers.masking.nested_model")
+def test_masks_flow_into_and_out_of_a_nested_model(keras, adapter):
+    # a model used as a layer: the mask reaches its layers, and its output keeps theirs
+    ids = np.array([[3, 1, 0, 0], [0, 2, 4, 0]], dtype="int32")
+    layers = keras.layers
+    embedding = layers.Embedding(5, 3, mask_zero=True)
+    lstm = layers.LSTM(2, return_sequences=True)
+    inner = keras.models.Sequential([layers.Input(shape=(4, 3)), lstm])
+    outer = keras.models.Sequential([layers.Input(shape=(4,), dtype="int32"), embedding, inner,
+                                     layers.GlobalAveragePooling1D()])
+    flat = keras.models.Sequential([layers.Input(shape=(4,), dtype="int32"), embedding, lstm])
+    sequences = run(flat, adapter, ids).astype(np.float64)  # the same layers, not nested
+    keep = (ids != 0)[..., None]
+    assert_allclose(run(outer, adapter, ids), (sequences * keep).sum(axis=1) / keep.sum(axis=1),
+                    rtol=1e-5, atol=1e-6,
+                    what="Embedding(mask_zero) -> Sequential([LSTM]) -> GlobalAveragePooling1D")
+
+
 # -- the loss of a masked sequence output --------------------------------------------------
 def loss_model(keras):
     case = golden.case("masking", "loss_mse_sequence")

@@ -136,7 +136,14 @@ class Model(Trainer, Layer):
                 values[output_ids[0]] = outputs
             else:
                 values.update(zip(output_ids, outputs, strict=True))
-        return [values[id(t)] for t in self.outputs]
+        outputs = [values[id(t)] for t in self.outputs]
+        # a model used as a layer passes on the masks its layers left on its outputs
+        self._output_masks = [getattr(o, "_keras_mask", None) for o in outputs]
+        return outputs
+
+    def compute_mask(self, inputs, mask=None):
+        masks = getattr(self, "_output_masks", None) or [None]
+        return masks[0] if len(masks) == 1 else masks
 
     def _match_inputs(self, inputs) -> list:
         """Inputs as a list in the order of ``self.inputs`` (from an array, list or dict)."""
