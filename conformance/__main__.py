@@ -1,4 +1,4 @@
-"""Command line: ``python -m conformance {gate,matrix,merge,bench,mutation,render}``.
+"""Command line: ``python -m conformance {gate,matrix,merge,bench,mutation,render,fuzz}``.
 
 Exit codes: 0 success, 1 the gate found regressions, 2 a file is unreadable, mismatched or
 malformed (one line on stderr).
@@ -57,7 +57,13 @@ def main(argv=None) -> int:
     r = commands.add_parser("render", help="write report.md and report.html from report.json")
     r.add_argument("report", help="a report.json")
 
+    from conformance.corpus import fuzz as fuzz_mod  # `fuzz`: random models (corpus)
+
+    fuzz_mod.add_parser(commands)
+
     args = parser.parse_args(argv)
+    if args.command == "fuzz":
+        return fuzz_mod.main(args)
     try:
         if args.command == "gate":
             if args.all:
