@@ -158,6 +158,30 @@ def test_mask_given_at_call_time(keras, adapter, name):
                         what=f"{name}(x, mask=m), row {row}, vs the unmasked steps alone")
 
 
+@pytest.mark.behavior("layers.masking.rnn.custom_cell")
+def test_rnn_of_a_custom_cell_skips_masked_steps(keras, adapter):
+    # the Keras 2 docs' MinimalRNNCell (K.dot written as @) inside RNN, after Masking
+    from conformance.suite.test_stateful_rnn import minimal_rnn_cell
+
+    x = np.random.default_rng(6).uniform(0.1, 1, size=(2, 5, 3)).astype("float32")
+    x[0, 3:] = 0.0
+    x[1, 1] = 0.0
+    layers = keras.layers
+    rnn = layers.RNN(minimal_rnn_cell(keras)(4), return_sequences=True)
+    model = keras.models.Sequential([layers.Input(shape=(5, 3)), layers.Masking(0.0), rnn])
+    got = run(model, adapter, x)
+    keep = np.any(x != 0, axis=-1)
+    for row in range(2):
+        alone = run(keras.models.Sequential([layers.Input(shape=(int(keep[row].sum()), 3)),
+                                             rnn]), adapter, x[row:row + 1, keep[row]])
+        assert_allclose(got[row, keep[row]], alone[0], rtol=1e-5, atol=1e-6,
+                        what=f"RNN(MinimalRNNCell) after Masking, row {row}: unmasked steps")
+        for t in np.flatnonzero(~keep[row]):
+            previous = got[row, t - 1] if t else np.zeros(4)
+            assert_allclose(got[row, t], previous, rtol=0, atol=0,
+                            what=f"row {row}, masked step {t}: the previous output")
+
+
 @pytest.mark.behavior("layers.masking.rnn.go_backwards")
 def test_go_backwards_honours_mask(keras, adapter):
     check_predict(keras, adapter, "lstm_go_backwards_seq",

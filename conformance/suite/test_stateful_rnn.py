@@ -187,3 +187,62 @@ def test_implementation_modes_give_the_same_outputs(keras, name):
         got = whole_sequence(keras, name, model.get_weights(), X, implementation=implementation)
         assert_allclose(got, expected, **TOL,
                         what=f"{name}(implementation={implementation}) vs {name}()")
+
+
+def minimal_rnn_cell(keras):
+    """The custom cell of the Keras 2 RNN documentation (MinimalRNNCell), with K.dot written
+    as the @ operator: output = x @ kernel + h @ recurrent_kernel."""
+
+    class MinimalRNNCell(keras.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.state_size = units
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                          initializer="uniform", name="kernel")
+            self.recurrent_kernel = self.add_weight(shape=(self.units, self.units),
+                                                    initializer="uniform",
+                                                    name="recurrent_kernel")
+            self.built = True
+
+        def call(self, inputs, states):
+            prev_output = states[0]
+            output = inputs @ self.kernel + prev_output @ self.recurrent_kernel
+            return output, [output]
+
+    return MinimalRNNCell
+
+
+def minimal_rnn_by_hand(weights, x):
+    kernel, recurrent = (np.asarray(w, np.float64) for w in weights)
+    h, outputs = np.zeros((x.shape[0], kernel.shape[1])), []
+    for t in range(x.shape[1]):
+        h = x[:, t] @ kernel + h @ recurrent
+        outputs.append(h)
+    return np.stack(outputs, axis=1)
+
+
+@pytest.mark.behavior("layers.rnn.custom_cell")
+def test_rnn_runs_a_custom_cell(keras):
+    cell = minimal_rnn_cell(keras)(UNITS)
+    model = keras.models.Sequential([keras.layers.Input(shape=(STEPS, FEATURES)),
+                                     keras.layers.RNN(cell, return_sequences=True)])
+    assert_shape(model.output_shape, (None, STEPS, UNITS), "RNN(MinimalRNNCell(4))")
+    assert_allclose(model.predict(X, verbose=0), minimal_rnn_by_hand(model.get_weights(), X),
+                    **TOL, what="RNN(MinimalRNNCell) vs x_t @ kernel + h @ recurrent_kernel")
+
+
+@pytest.mark.behavior("layers.rnn.stateful.custom_cell")
+def test_stateful_rnn_of_a_custom_cell(keras):
+    layer = keras.layers.RNN(minimal_rnn_cell(keras)(UNITS), stateful=True,
+                             return_sequences=True)
+    model = keras.models.Sequential([keras.layers.Input(batch_shape=(BATCH, 2, FEATURES)),
+                                     layer])
+    chunks = [model.predict(X[:, t:t + 2], batch_size=BATCH, verbose=0)
+              for t in range(0, STEPS, 2)]
+    assert_allclose(np.concatenate(chunks, axis=1),
+                    minimal_rnn_by_hand(model.get_weights(), X), **TOL,
+                    what="RNN(MinimalRNNCell, stateful=True) over 3 chunks vs the recurrence")
+
