@@ -119,10 +119,16 @@ def conv(x, kernel, strides=1, padding="valid", dilation_rate=1):
 
     def backward(g):
         g = g.reshape(-1, g.shape[-1])
-        g_kernel = (columns.T @ g).reshape(kernel.shape)
-        g_windows = (g @ flat_kernel.T).reshape(windows.shape)
-        g_x = _scatter_windows(g_windows, padded.shape, strides, dilation)[crop]
-        return g_x, g_kernel
+        g_kernel = (columns.T @ g).reshape(kernel.shape) if kernel.requires_grad else None
+        if not x.requires_grad:  # the input data of a first layer: no input gradient to pay
+            return None, g_kernel
+        # the input gradient, one kernel offset at a time: the windows' gradient at that
+        # offset is g @ kernel[offset].T, added where that offset read the padded input
+        # (a col2im that never holds all the windows' gradients at once)
+        full = np.zeros(padded.shape, g.dtype)
+        for offset, index in _offset_slices(out.shape[1:1 + rank], window, strides, dilation):
+            full[index] += (g @ kernel.data[offset].T).reshape(full[index].shape)
+        return full[crop], g_kernel
 
     return op(out, (x, kernel), backward)
 
