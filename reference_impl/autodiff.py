@@ -284,7 +284,10 @@ def sigmoid(x):
     def forward(x):
         # split by sign so exp never overflows
         e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+        one_plus_e = 1 + e
+        out = np.divide(1, one_plus_e)
+        np.divide(e, one_plus_e, out=out, where=x < 0)
+        return out.astype(x.dtype, copy=False)
 
     return _unary(x, forward, lambda g, x, o: g * o * (1 - o))
 
@@ -413,10 +416,21 @@ def getitem(x, index):
 
     def backward(g):
         full = np.zeros_like(x.data)
-        np.add.at(full, index, g)
+        if _is_basic(index):  # slices read each element at most once: no sums to make
+            full[index] = g
+        else:
+            np.add.at(full, index, g)
         return (full,)
 
     return op(x.data[index], (x,), backward)
+
+
+def _is_basic(index) -> bool:
+    """Whether ``index`` is basic indexing (ints, slices, ..., None): a view of x."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, slice)
+               or (isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)))
+               for i in items)
 
 
 def reverse(x, axis):

@@ -43,7 +43,7 @@ def scan(step, sequence, initial_states, params=()):
         x_t = ad.watch(sequence.data[:, t])
         previous = [ad.watch(s.data) for s in states]
         states = step(x_t, previous, weights)
-        tape.append((x_t, previous, ad.stack(states, axis=1)))
+        tape.append((x_t, previous, _pack(states)))
     history = _stack_history([packed.data for _, _, packed in tape], initial_states)
 
     def backward(g):
@@ -63,6 +63,13 @@ def scan(step, sequence, initial_states, params=()):
         return (g_sequence, *g_initial, *(_grad(w) for w in weights))
 
     return ad.op(history, parents, backward)
+
+
+def _pack(states):
+    """The states stacked as (batch, len(states), units): one op (ad.stack would make three)."""
+    states = [ad.as_tensor(s) for s in states]
+    return ad.op(np.stack([s.data for s in states], axis=1), tuple(states),
+                 lambda g: tuple(g[:, i] for i in range(len(states))))
 
 
 def _stack_history(history, initial_states):
