@@ -282,12 +282,9 @@ def tanh(x):
 
 def sigmoid(x):
     def forward(x):
-        # split by sign so exp never overflows
-        e = np.exp(-np.abs(x))
-        one_plus_e = 1 + e
-        out = np.divide(1, one_plus_e)
-        np.divide(e, one_plus_e, out=out, where=x < 0)
-        return out.astype(x.dtype, copy=False)
+        # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0, so exp never overflows:
+        # both are exp(min(x, 0)) / (1 + exp(-|x|)), with no select between two branches
+        return (np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
 
     return _unary(x, forward, lambda g, x, o: g * o * (1 - o))
 
