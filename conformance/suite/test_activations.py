@@ -65,3 +65,23 @@ def test_string_name_resolves_to_the_activation(keras, adapter, name):
     case = golden.case("activations", name)
     got = adapter.to_numpy(keras.activations.get(name)(adapter.to_tensor(case.input("x"))))
     assert_activation(got, case, f"keras.activations.get({name!r})(x)")
+
+
+# -- mutation-run kills (swish, serialize/deserialize) ------------------------------------------
+@pytest.mark.behavior("activations.swish")
+def test_swish_matches_keras2(keras, adapter):
+    case = golden.case("activations", "swish")
+    got = adapter.to_numpy(keras.activations.swish(adapter.to_tensor(case.input("x"))))
+    assert_activation(got, case, "keras.activations.swish(x)")
+
+
+@pytest.mark.behavior("activations.serialize")
+@pytest.mark.parametrize("name", ["swish", "tanh", "relu"])
+def test_activation_serialize_deserialize(keras, adapter, name):
+    case = golden.case("activations", name)
+    function = getattr(keras.activations, name)
+    assert keras.activations.serialize(function) == name
+    for restored in (keras.activations.deserialize(name),
+                     keras.activations.deserialize(keras.activations.serialize(function))):
+        got = adapter.to_numpy(restored(adapter.to_tensor(case.input("x"))))
+        assert_activation(got, case, f"keras.activations.deserialize({name!r})(x)")

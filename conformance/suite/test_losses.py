@@ -94,3 +94,71 @@ def test_string_name_resolves_to_the_loss(keras, name):
     case = golden.case("losses", ALIASES.get(name, name))
     got = call(keras.losses.get(name), case)
     assert_loss(got, case, f"keras.losses.get({name!r})(y_true, y_pred)")
+
+
+# -- mutation-run kills (hinge label conversion, huber, reduction axis, serialization) ---------
+EXTRA_VALUES = {
+    "hinge_binary_labels": "losses.hinge.binary_labels",
+    "squared_hinge_binary_labels": "losses.squared_hinge.binary_labels",
+    "huber": "losses.huber",
+    "kullback_leibler_divergence_above_one": "losses.kullback_leibler_divergence.epsilon_clip",
+}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.behavior(b)) for n, b in EXTRA_VALUES.items()]
+)
+def test_more_loss_values_match_keras2(keras, name):
+    case = golden.case("losses", name)
+    got = call(getattr(keras.losses, case["function"]), case)
+    assert_loss(got, case, f"keras.losses.{case['function']}(y_true, y_pred) [{name}]")
+
+
+# Losses documented as a mean/sum over the last axis: shape (batch, d0, .., dN) -> (batch, ..,
+# dN-1). A (2, 3, 4) input must give, per (batch, step), the value of its row alone.
+LAST_AXIS = {
+    "hinge": "signs", "squared_hinge": "signs", "categorical_hinge": "onehot",
+    "logcosh": "normal", "huber": "normal", "kullback_leibler_divergence": "distributions",
+    "mean_squared_error": "normal",
+}
+
+
+def _last_axis_inputs(kind):
+    rng = np.random.default_rng(11)
+    shape = (2, 3, 4)
+    pred = rng.normal(0, 1.5, shape).astype("float32")
+    if kind == "signs":
+        true = rng.choice([-1.0, 1.0], shape)
+    elif kind == "onehot":
+        true = np.eye(4)[rng.integers(0, 4, shape[:2])]
+    elif kind == "distributions":
+        true = rng.dirichlet(np.ones(4), size=shape[:2])
+        pred = rng.dirichlet(np.ones(4), size=shape[:2])
+    else:
+        true = rng.normal(0, 1.5, shape)
+    return true.astype("float32"), pred.astype("float32")
+
+
+@pytest.mark.behavior("losses.last_axis")
+@pytest.mark.parametrize("name", LAST_AXIS)
+def test_loss_reduces_only_the_last_axis(keras, name):
+    y_true, y_pred = _last_axis_inputs(LAST_AXIS[name])
+    loss = getattr(keras.losses, name)
+    got = np.asarray(loss(y_true, y_pred))
+    rows = np.asarray(loss(y_true.reshape(6, 4), y_pred.reshape(6, 4))).reshape(2, 3)
+    # Same float32 operations on the same rows: only the order of a 4-term reduction may differ.
+    assert_allclose(got, rows, rtol=1e-6, atol=1e-7,
+                    what=f"keras.losses.{name} on (2, 3, 4) vs on its rows")
+
+
+@pytest.mark.behavior("losses.serialize")
+@pytest.mark.parametrize("name", ["hinge", "huber", "logcosh", "mean_squared_error"])
+def test_serialize_deserialize_round_trip(keras, name):
+    y_true, y_pred = _last_axis_inputs("normal")
+    loss = getattr(keras.losses, name)
+    restored = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert_allclose(np.asarray(restored(y_true, y_pred)), np.asarray(loss(y_true, y_pred)),
+                    rtol=0, atol=0, what=f"deserialize(serialize(keras.losses.{name}))")
+    by_name = keras.losses.deserialize(name)
+    assert_allclose(np.asarray(by_name(y_true, y_pred)), np.asarray(loss(y_true, y_pred)),
+                    rtol=0, atol=0, what=f"keras.losses.deserialize({name!r})")

@@ -96,3 +96,35 @@ def test_adam_lr_argument_sets_the_learning_rate(keras, adapter):
     # |g| >= 0.5; the default learning rate (0.001) would be off by ~0.5.
     assert_allclose(after, LR_ALIAS_WEIGHTS - 0.5 * np.sign(LR_ALIAS_GRADIENT), rtol=0,
                     atol=1e-5, what="Adam(lr=0.5), one step")
+
+
+# -- mutation-run kill: Optimizer.minimize --------------------------------------------------------
+@pytest.mark.behavior("optimizers.minimize")
+def test_minimize_takes_one_step_on_a_callable_loss(keras, adapter):
+    """tf.keras 2.x: minimize(loss, var_list) computes the gradients of the callable `loss` with
+    respect to var_list and applies them. mean_squared_error of a 1-D variable is a scalar with
+    gradient 2 (v - t) / n, so one SGD step with learning_rate 0.3 and n = 3 moves v to
+    v - 0.2 (v - t); a variable left out of var_list stays."""
+    target_a = np.array([0.5, -1.0, 2.0], "float32")
+    target_b = np.array([1.0, 1.0, -4.0], "float32")
+    a = adapter.variable(np.array([1.0, 2.0, -3.0], "float32"))
+    b = adapter.variable(np.array([0.0, 3.0, 1.0], "float32"))
+    optimizer = keras.optimizers.SGD(learning_rate=0.3)
+
+    def loss():
+        return (keras.losses.mean_squared_error(target_a, a)
+                + 2.0 * keras.losses.mean_squared_error(target_b, b))
+
+    optimizer.minimize(loss, [a, b])
+    got_a, got_b = adapter.to_numpy([a, b])
+    a0, b0 = np.array([1.0, 2.0, -3.0]), np.array([0.0, 3.0, 1.0])
+    expected_a = a0 - 0.2 * (a0 - target_a)
+    expected_b = b0 - 0.4 * (b0 - target_b)
+    # float32 arithmetic of a few terms.
+    assert_allclose(got_a, expected_a, rtol=1e-6, atol=1e-6, what="variable a after minimize")
+    assert_allclose(got_b, expected_b, rtol=1e-6, atol=1e-6, what="variable b after minimize")
+    optimizer.minimize(loss, [a])  # only a moves
+    got_a2, got_b2 = adapter.to_numpy([a, b])
+    assert_allclose(got_a2, expected_a - 0.2 * (expected_a - target_a), rtol=1e-6, atol=1e-6,
+                    what="a after a second minimize over [a]")
+    assert_allclose(got_b2, got_b, rtol=0, atol=0, what="b is not in var_list")
