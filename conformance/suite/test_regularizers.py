@@ -28,8 +28,8 @@ def dense_model(keras, **layer_kwargs):
     return keras.models.Sequential([layer]), layer
 
 
-def losses_of(collection):
-    return [float(np.asarray(value)) for value in collection]
+def losses_of(adapter, collection):
+    return [float(value) for value in adapter.to_numpy(list(collection))]
 
 
 REGULARIZERS = {
@@ -44,32 +44,32 @@ REGULARIZERS = {
 @pytest.mark.parametrize(
     "behavior", [pytest.param(b, marks=pytest.mark.behavior(b)) for b in REGULARIZERS]
 )
-def test_kernel_regularizer_penalty_in_layer_losses(keras, behavior):
+def test_kernel_regularizer_penalty_in_layer_losses(keras, adapter, behavior):
     name, args, kwargs, l1, l2 = REGULARIZERS[behavior]
     regularizer = getattr(keras.regularizers, name)(*args, **kwargs)
     _, layer = dense_model(keras, kernel_regularizer=regularizer)
     kernel = layer.get_weights()[0]
-    got = losses_of(layer.losses)
+    got = losses_of(adapter, layer.losses)
     assert len(got) == 1, f"layer.losses: got {len(got)} entries, expected 1"
     assert_allclose(got[0], penalty(kernel, l1, l2), **PENALTY,
                     what=f"Dense(kernel_regularizer=regularizers.{name}(*{args}, **{kwargs}))")
 
 
 @pytest.mark.behavior("regularizers.l1_l2")
-def test_l1_l2_positional_factors(keras):
+def test_l1_l2_positional_factors(keras, adapter):
     """l1_l2(l1=0.01, l2=0.01) is the documented signature; the factors are also positional."""
     _, layer = dense_model(keras, kernel_regularizer=keras.regularizers.l1_l2(0.03, 0.04))
-    got = losses_of(layer.losses)
+    got = losses_of(adapter, layer.losses)
     assert len(got) == 1, f"layer.losses: got {len(got)} entries, expected 1"
     assert_allclose(got[0], penalty(layer.get_weights()[0], 0.03, 0.04), **PENALTY,
                     what="Dense(kernel_regularizer=regularizers.l1_l2(0.03, 0.04)).losses")
 
 
 @pytest.mark.behavior("regularizers.bias")
-def test_bias_regularizer_penalizes_the_bias(keras):
+def test_bias_regularizer_penalizes_the_bias(keras, adapter):
     _, layer = dense_model(keras, bias_regularizer=keras.regularizers.l2(0.5))
     bias = layer.get_weights()[1]
-    got = losses_of(layer.losses)
+    got = losses_of(adapter, layer.losses)
     assert len(got) == 1, f"layer.losses: got {len(got)} entries, expected 1"
     # bias_initializer='ones': 4 * 0.5 = 2.0
     assert_allclose(got[0], penalty(bias, l2=0.5), **PENALTY,
@@ -77,14 +77,14 @@ def test_bias_regularizer_penalizes_the_bias(keras):
 
 
 @pytest.mark.behavior("regularizers.model_losses")
-def test_model_losses_collect_every_layer_penalty(keras):
+def test_model_losses_collect_every_layer_penalty(keras, adapter):
     layers, regularizers = keras.layers, keras.regularizers
     first = layers.Dense(4, input_shape=(3,), kernel_regularizer=regularizers.l1(0.01))
     second = layers.Dense(2, kernel_regularizer=regularizers.l2(0.02))
     model = keras.models.Sequential([first, second])
     expected = [penalty(first.get_weights()[0], l1=0.01),
                 penalty(second.get_weights()[0], l2=0.02)]
-    got = sorted(losses_of(model.losses))
+    got = sorted(losses_of(adapter, model.losses))
     assert len(got) == 2, f"model.losses: got {len(got)} entries, expected 2"
     assert_allclose(got, sorted(expected), **PENALTY, what="model.losses")
 
@@ -104,11 +104,11 @@ def test_evaluate_loss_includes_the_penalty(keras):
 
 @pytest.mark.behavior("regularizers.string_names")
 @pytest.mark.parametrize("name", ["l1", "l2"])
-def test_string_name_means_the_default_factor(keras, name):
+def test_string_name_means_the_default_factor(keras, adapter, name):
     """A string names the regularizer with its documented default factor, l1(l=0.01) etc."""
     l1, l2 = (0.01, 0.0) if name == "l1" else (0.0, 0.01)
     _, layer = dense_model(keras, kernel_regularizer=name)
-    got = losses_of(layer.losses)
+    got = losses_of(adapter, layer.losses)
     assert len(got) == 1, f"layer.losses: got {len(got)} entries, expected 1"
     assert_allclose(got[0], penalty(layer.get_weights()[0], l1, l2), **PENALTY,
                     what=f"Dense(kernel_regularizer={name!r}).losses")

@@ -205,13 +205,13 @@ def test_shared_lstm_documented_shapes_and_params(keras):
 
 
 @pytest.mark.behavior("examples.graphs.shared_lstm.fit")
-def test_shared_lstm_encodes_both_tweets_alike_and_fits(keras):
+def test_shared_lstm_encodes_both_tweets_alike_and_fits(keras, adapter):
     model, encoders = build_tweet_model(keras, chars=6, vocab=8, units=4)
     data_a = rng_data().random((4, 6, 8)).astype("float32")
     data_b = rng_data(1).random((4, 6, 8)).astype("float32")
     # Shared weights: the same tweet gives the same code on either input (models are callable
     # on arrays; a direct call skips predict's tracing).
-    encoded_a, encoded_b = (np.asarray(e) for e in encoders([data_a, data_a]))
+    encoded_a, encoded_b = adapter.to_numpy(encoders([data_a, data_a]))
     assert_array_equal(encoded_a, encoded_b, what="shared LSTM on equal inputs")
     model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
     labels = rng_data(2).integers(2, size=(4, 1))

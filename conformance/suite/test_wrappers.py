@@ -40,7 +40,7 @@ def _simple_rnn_by_hand(weights, x):
 
 @pytest.mark.behavior("layers.wrappers.time_distributed.dense")
 @given(data=st.data())
-def test_time_distributed_dense_is_a_dense_at_every_step(keras, data):
+def test_time_distributed_dense_is_a_dense_at_every_step(keras, adapter, data):
     steps = data.draw(st.integers(1, 4), label="steps")
     features = data.draw(st.integers(1, 4), label="features")
     units = data.draw(st.integers(1, 4), label="units")
@@ -51,7 +51,7 @@ def test_time_distributed_dense_is_a_dense_at_every_step(keras, data):
         keras.layers.Input(shape=(steps, features)))
     assert_shape(symbolic.shape, (None, steps, units), "TimeDistributed(Dense) on Input")
     wrapper = keras.layers.TimeDistributed(keras.layers.Dense(units))
-    got = wrapper(x)
+    got = adapter.to_numpy(wrapper(x))
     w, b = wrapper.get_weights()  # one kernel and one bias, shared by every step
     assert (w.shape, b.shape) == ((features, units), (units,)), (w.shape, b.shape)
     assert_allclose(got, x.astype(np.float64) @ w + b, rtol=1e-5, atol=1e-6,
@@ -99,7 +99,8 @@ def _steps_shape(return_sequences, units):
                  marks=pytest.mark.behavior(f"layers.wrappers.bidirectional.merge_mode.{mode}"))
     for mode in MERGES
 ])
-def test_bidirectional_merges_forward_and_backward(keras, merge_mode, return_sequences):
+def test_bidirectional_merges_forward_and_backward(keras, adapter, merge_mode,
+                                                   return_sequences):
     combine, units = MERGES[merge_mode]
     rnn = keras.layers.SimpleRNN(UNITS, return_sequences=return_sequences)
     symbolic = keras.layers.Bidirectional(rnn, merge_mode=merge_mode)(
@@ -109,17 +110,19 @@ def test_bidirectional_merges_forward_and_backward(keras, merge_mode, return_seq
 
     rnn = keras.layers.SimpleRNN(UNITS, return_sequences=return_sequences)
     bidirectional = keras.layers.Bidirectional(rnn, merge_mode=merge_mode)
-    got = bidirectional(X)
+    got = adapter.to_numpy(bidirectional(X))
     y, y_rev = _bidirectional_by_hand(bidirectional, X, return_sequences)
     assert_allclose(got, combine(y, y_rev), **TOL, what=f"Bidirectional(merge_mode={merge_mode!r})")
 
 
 @pytest.mark.behavior("layers.wrappers.bidirectional.merge_mode.none")
 @pytest.mark.parametrize("return_sequences", [True, False], ids=["sequences", "last"])
-def test_bidirectional_merge_mode_none_returns_both_outputs_as_a_list(keras, return_sequences):
+def test_bidirectional_merge_mode_none_returns_both_outputs_as_a_list(keras, adapter,
+                                                                     return_sequences):
     rnn = keras.layers.SimpleRNN(UNITS, return_sequences=return_sequences)
     bidirectional = keras.layers.Bidirectional(rnn, merge_mode=None)
-    got = bidirectional(X)
+    outputs = bidirectional(X)
+    got = adapter.to_numpy(outputs)
     assert len(got) == 2, f"merge_mode=None returned {len(got)} outputs, expected 2"
     y, y_rev = _bidirectional_by_hand(bidirectional, X, return_sequences)
     assert_allclose(got[0], y, **TOL, what="merge_mode=None: forward output")
@@ -131,12 +134,13 @@ def test_bidirectional_merge_mode_none_returns_both_outputs_as_a_list(keras, ret
     for tensor in symbolic:
         assert_shape(tensor.shape, _steps_shape(return_sequences, UNITS), "merge_mode=None")
     # documented: "以列表的形式返回" (returned as a list)
-    assert isinstance(got, list) and isinstance(symbolic, list), (
-        f"merge_mode=None returned {type(got).__name__} / {type(symbolic).__name__}, not list")
+    assert isinstance(outputs, list) and isinstance(symbolic, list), (
+        f"merge_mode=None returned {type(outputs).__name__} / {type(symbolic).__name__}, "
+        f"not list")
 
 
 @pytest.mark.behavior("layers.wrappers.bidirectional.default_concat")
-def test_bidirectional_defaults_to_concat(keras):
+def test_bidirectional_defaults_to_concat(keras, adapter):
     model = keras.models.Sequential()
     model.add(keras.layers.Bidirectional(keras.layers.LSTM(10, return_sequences=True),
                                          input_shape=(STEPS, FEATURES)))
@@ -144,7 +148,7 @@ def test_bidirectional_defaults_to_concat(keras):
 
     bidirectional = keras.layers.Bidirectional(
         keras.layers.SimpleRNN(UNITS, return_sequences=True))
-    got = bidirectional(X)
+    got = adapter.to_numpy(bidirectional(X))
     y, y_rev = _bidirectional_by_hand(bidirectional, X, return_sequences=True)
     assert_allclose(got, np.concatenate([y, y_rev], axis=-1), **TOL,
                     what="Bidirectional(SimpleRNN) with the default merge_mode")
@@ -152,13 +156,13 @@ def test_bidirectional_defaults_to_concat(keras):
 
 @pytest.mark.behavior("layers.recurrent.return_sequences.values")
 @pytest.mark.parametrize("return_sequences", [True, False], ids=["sequences", "last"])
-def test_return_sequences_gives_every_step_or_the_last(keras, return_sequences):
+def test_return_sequences_gives_every_step_or_the_last(keras, adapter, return_sequences):
     symbolic = keras.layers.SimpleRNN(UNITS, return_sequences=return_sequences)(
         keras.layers.Input(shape=(STEPS, FEATURES)))
     assert_shape(symbolic.shape, _steps_shape(return_sequences, UNITS),
                  f"SimpleRNN(return_sequences={return_sequences})")
     rnn = keras.layers.SimpleRNN(UNITS, return_sequences=return_sequences)
-    got = rnn(X)
+    got = adapter.to_numpy(rnn(X))
     states = _simple_rnn_by_hand(rnn.get_weights(), X.astype(np.float64))
     expected = states if return_sequences else states[:, -1]
     assert_allclose(got, expected, **TOL, what=f"SimpleRNN(return_sequences={return_sequences})")
@@ -166,9 +170,9 @@ def test_return_sequences_gives_every_step_or_the_last(keras, return_sequences):
 
 @pytest.mark.behavior("layers.recurrent.go_backwards.values")
 @pytest.mark.parametrize("return_sequences", [True, False], ids=["sequences", "last"])
-def test_go_backwards_processes_the_reversed_sequence(keras, return_sequences):
+def test_go_backwards_processes_the_reversed_sequence(keras, adapter, return_sequences):
     rnn = keras.layers.SimpleRNN(UNITS, return_sequences=return_sequences, go_backwards=True)
-    got = rnn(X)
+    got = adapter.to_numpy(rnn(X))
     # the input is read from the last step to the first; outputs come in that (reversed) order
     states = _simple_rnn_by_hand(rnn.get_weights(), X[:, ::-1].astype(np.float64))
     expected = states if return_sequences else states[:, -1]
