@@ -42,6 +42,7 @@ import pytest
 
 from conformance import golden
 from conformance.assertions import assert_allclose
+from conformance.layer_specs import build_layer
 
 V = "layers.values."
 # golden case -> behaviours it checks
@@ -156,21 +157,6 @@ LEARNING_RATE = 1.0
 def _params(names):
     return [pytest.param(n, marks=pytest.mark.behavior(*(V + b for b in CASES[n])), id=n)
             for n in names]
-
-
-def build_layer(keras, spec):
-    """keras.layers.<class>(**config); wrappers get their inner layer or Sequential model."""
-    cls = getattr(keras.layers, spec["class"])
-    if "layer" not in spec:
-        return cls(**spec["config"])
-    inner = spec["layer"]
-    if "sequential" in inner:
-        shape, *layers = inner["sequential"]
-        inner_layer = keras.models.Sequential(
-            [keras.Input(shape=tuple(shape))] + [build_layer(keras, s) for s in layers])
-    else:
-        inner_layer = build_layer(keras, inner)
-    return cls(inner_layer, **spec["config"])
 
 
 def _what(case, name):
