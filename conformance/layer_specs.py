@@ -18,3 +18,21 @@ def build_layer(keras, spec):
     else:
         inner_layer = build_layer(keras, inner)
     return cls(inner_layer, **spec["config"])
+
+
+def build_sequential(keras, spec):
+    """keras.models.Sequential([Input, *layers]) from a model spec of the masking goldens
+    (fixtures/masking.json): ``{"input": {"shape", "dtype"}, "layers": [[class, config]]}``,
+    where a wrapper's config holds its inner layer spec under "layer"."""
+
+    def make(layer_spec):
+        name, config = layer_spec
+        config = dict(config)
+        if "layer" in config:
+            config["layer"] = make(config["layer"])
+        return getattr(keras.layers, name)(**config)
+
+    given_input = spec["input"]
+    return keras.models.Sequential(
+        [keras.layers.Input(shape=tuple(given_input["shape"]), dtype=given_input["dtype"]),
+         *(make(layer) for layer in spec["layers"])])

@@ -22,22 +22,9 @@ from hypothesis import strategies as st
 
 from conformance import golden
 from conformance.assertions import assert_allclose
+from conformance.layer_specs import build_sequential
 
-
-def build(keras, spec):
-    """keras.Sequential([Input, *layers]) from a fixture's model spec (see record_masking.py)."""
-
-    def make(layer_spec):
-        name, config = layer_spec
-        config = dict(config)
-        if "layer" in config:
-            config["layer"] = make(config["layer"])
-        return getattr(keras.layers, name)(**config)
-
-    given_input = spec["input"]
-    return keras.models.Sequential(
-        [keras.layers.Input(shape=tuple(given_input["shape"]), dtype=given_input["dtype"]),
-         *(make(layer) for layer in spec["layers"])])
+build = build_sequential  # the recorder builds the same way
 
 
 def golden_model(keras, name):
