@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from conformance.datasets import multiclass_task
+from conformance.spec_models import build_digit_models, build_headline_model
 
 PREDICT_LARGE = 1024  # "predict at batch 1024": this many samples in one batch
 
@@ -167,20 +168,8 @@ def headline(keras) -> Workload:
     passed as dicts.
     Vocabulary 1000 (not 10000), sequences of 20 (not 100), embedding width 64 (not 512), 128
     training samples."""
-    layers = keras.layers
     vocab, length = 1000, 20
-    main_input = layers.Input(shape=(length,), dtype="int32", name="main_input")
-    x = layers.Embedding(output_dim=64, input_dim=vocab)(main_input)
-    lstm_out = layers.LSTM(32)(x)
-    auxiliary_output = layers.Dense(1, activation="sigmoid", name="aux_output")(lstm_out)
-    auxiliary_input = layers.Input(shape=(5,), name="aux_input")
-    x = layers.concatenate([lstm_out, auxiliary_input])
-    x = layers.Dense(64, activation="relu")(x)
-    x = layers.Dense(64, activation="relu")(x)
-    x = layers.Dense(64, activation="relu")(x)
-    main_output = layers.Dense(1, activation="sigmoid", name="main_output")(x)
-    model = keras.models.Model(inputs=[main_input, auxiliary_input],
-                               outputs=[main_output, auxiliary_output])
+    model = build_headline_model(keras, vocab=vocab, length=length, embed=64)
     # 001 writes loss='binary_crossentropy' (one loss for both outputs); Keras 3.15 rejects one
     # loss with two loss_weights ("`loss_weights` must match the number of losses"), so the
     # benchmark names the loss once per output, which every version accepts.
@@ -204,21 +193,7 @@ def shared_vision(keras) -> Workload:
     27 x 27 x 1 digits, applied to two inputs, concatenate, Dense(1, sigmoid). Conv2D with 16
     filters (not 64). The spec does not compile it; this uses rmsprop and binary_crossentropy,
     as 001's shared-LSTM example, batch 32 (fit's default) and 128 training pairs."""
-    layers = keras.layers
-    digit_input = layers.Input(shape=(27, 27, 1))
-    x = layers.Conv2D(16, (3, 3))(digit_input)
-    x = layers.Conv2D(16, (3, 3))(x)
-    x = layers.MaxPooling2D((2, 2))(x)
-    out = layers.Flatten()(x)
-    vision_model = keras.models.Model(digit_input, out)
-
-    digit_a = layers.Input(shape=(27, 27, 1))
-    digit_b = layers.Input(shape=(27, 27, 1))
-    out_a = vision_model(digit_a)
-    out_b = vision_model(digit_b)
-    concatenated = layers.concatenate([out_a, out_b])
-    out = layers.Dense(1, activation="sigmoid")(concatenated)
-    model = keras.models.Model([digit_a, digit_b], out)
+    _, model = build_digit_models(keras, filters=16)
     model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
 
     rng = _rng(7)

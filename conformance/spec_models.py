@@ -70,11 +70,12 @@ def build_residual(keras, size=256):
     return keras.models.Model(x, [y, z])
 
 
-def build_digit_models(keras):
+def build_digit_models(keras, filters=64):
+    """The 001 shared vision model (documented: 64 filters) and the classifier over two digits."""
     layers = keras.layers
     digit_input = keras.Input(shape=(27, 27, 1))
-    x = layers.Conv2D(64, (3, 3))(digit_input)
-    x = layers.Conv2D(64, (3, 3))(x)
+    x = layers.Conv2D(filters, (3, 3))(digit_input)
+    x = layers.Conv2D(filters, (3, 3))(x)
     x = layers.MaxPooling2D((2, 2))(x)
     out = layers.Flatten()(x)
     vision_model = keras.models.Model(digit_input, out)
