@@ -14,6 +14,7 @@ import pytest
 
 from conformance.assertions import assert_allclose, assert_shape
 from conformance.datasets import binary_task, multiclass_task
+from conformance.spec_models import build_headline_model
 
 
 def _loss_fell(history, factor=0.5):
@@ -226,19 +227,7 @@ def test_two_input_two_output_headline_model(keras):
     # 001 "多输入多输出模型": Embedding + LSTM over a headline, an auxiliary input, two sigmoid
     # outputs, loss='binary_crossentropy' for both with loss_weights=[1., 0.2], fit with dicts
     # keyed by the Input / output names. 64 headlines and 2 epochs instead of 50.
-    layers = keras.layers
-    main_input = layers.Input(shape=(100,), dtype="int32", name="main_input")
-    x = layers.Embedding(output_dim=512, input_dim=10000, input_length=100)(main_input)
-    lstm_out = layers.LSTM(32)(x)
-    auxiliary_output = layers.Dense(1, activation="sigmoid", name="aux_output")(lstm_out)
-    auxiliary_input = layers.Input(shape=(5,), name="aux_input")
-    x = layers.concatenate([lstm_out, auxiliary_input])
-    x = layers.Dense(64, activation="relu")(x)
-    x = layers.Dense(64, activation="relu")(x)
-    x = layers.Dense(64, activation="relu")(x)
-    main_output = layers.Dense(1, activation="sigmoid", name="main_output")(x)
-    model = keras.models.Model(inputs=[main_input, auxiliary_input],
-                               outputs=[main_output, auxiliary_output])
+    model = build_headline_model(keras)  # the documented sizes
     model.compile(optimizer="rmsprop", loss="binary_crossentropy", loss_weights=[1.0, 0.2])
 
     rng = np.random.default_rng(7)
