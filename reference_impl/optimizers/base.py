@@ -16,8 +16,8 @@ class Optimizer:
     """
 
     def __init__(self, learning_rate=0.01, decay=0.0, clipnorm=None, clipvalue=None,
-                 name=None, lr=None, **kwargs):
-        kwargs.pop("global_clipnorm", None), kwargs.pop("jit_compile", None)
+                 global_clipnorm=None, name=None, lr=None, **kwargs):
+        kwargs.pop("jit_compile", None)
         if kwargs:
             raise TypeError(f"Unexpected keyword argument(s) for {type(self).__name__}: "
                             f"{sorted(kwargs)}")
@@ -25,7 +25,11 @@ class Optimizer:
             raise ValueError(f"decay cannot be less than 0. Received: decay={decay}.")
         self.learning_rate = float(learning_rate if lr is None else lr)
         self.decay = float(decay)
+        if clipnorm is not None and global_clipnorm is not None:
+            raise ValueError("At most one of `clipnorm` and `global_clipnorm` can be set. "
+                             f"Received: clipnorm={clipnorm}, global_clipnorm={global_clipnorm}.")
         self.clipnorm, self.clipvalue = clipnorm, clipvalue
+        self.global_clipnorm = global_clipnorm
         self.name = name or type(self).__name__
         self.iterations = 0
         self._slots: dict[int, dict[str, np.ndarray]] = {}
@@ -50,11 +54,14 @@ class Optimizer:
 
     def apply_gradients(self, grads_and_vars, name=None, **kwargs) -> int:
         """Update each variable in place from its gradient (pairs whose gradient is None are
-        skipped), then count one iteration."""
-        pairs = [(np.asarray(ad._data(g)), v) for g, v in grads_and_vars if g is not None]
+        skipped), then count one iteration. Gradients are clipped first: by value, then each
+        by its own norm, then all together by their global norm (global_clipnorm)."""
+        pairs = [(self._clip(np.asarray(ad._data(g)).astype(v.data.dtype, copy=False)), v)
+                 for g, v in grads_and_vars if g is not None]
+        if self.global_clipnorm is not None:
+            pairs = self._clip_global(pairs)
         self._prepare_step()
         for grad, variable in pairs:
-            grad = self._clip(grad.astype(variable.data.dtype, copy=False))
             variable.data[...] = self.update(variable, grad)
         self.iterations += 1
         return self.iterations
@@ -73,6 +80,15 @@ class Optimizer:
                 grad = grad * (self.clipnorm / norm)
         return grad
 
+    def _clip_global(self, pairs):
+        """tf.clip_by_global_norm: scale every gradient by global_clipnorm / global norm when
+        the norm of all of them together exceeds global_clipnorm."""
+        norm = np.sqrt(sum(float(np.sum(np.square(g, dtype="float64"))) for g, _ in pairs))
+        if norm <= self.global_clipnorm:
+            return pairs
+        scale = self.global_clipnorm / norm
+        return [(g * np.asarray(scale, g.dtype), v) for g, v in pairs]
+
     def _prepare_step(self) -> None:
         """Per-step state shared by all variables (e.g. Nadam's momentum product)."""
 
@@ -85,6 +101,8 @@ class Optimizer:
             config["clipnorm"] = self.clipnorm
         if self.clipvalue is not None:
             config["clipvalue"] = self.clipvalue
+        if self.global_clipnorm is not None:
+            config["global_clipnorm"] = self.global_clipnorm
         return config
 
     @classmethod
