@@ -108,15 +108,17 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
-    """categorical_crossentropy with integer labels, of shape (n,) or (n, 1)."""
+    """categorical_crossentropy with integer labels, of shape (n,) or (n, 1); `axis` is the
+    class axis of y_pred (tf-keras 2 moves it last; the labels have y_pred's other axes)."""
     y_pred = ad.as_tensor(y_pred)
     labels = np.asarray(ad._data(y_true))
     if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
         labels = labels[..., 0]
     labels = labels.astype(np.int64)
     logits = y_pred if from_logits else K.log(K.clip(y_pred, K.epsilon(), 1.0 - K.epsilon()))
-    one_hot = np.eye(y_pred.shape[-1], dtype=y_pred.dtype)[labels]
-    return -K.sum(one_hot * _log_softmax(logits, -1), axis=-1)
+    axis = axis % y_pred.ndim  # the class axis; labels have the other axes, in order
+    one_hot = np.moveaxis(np.eye(y_pred.shape[axis], dtype=y_pred.dtype)[labels], -1, axis)
+    return -K.sum(one_hot * _log_softmax(logits, axis), axis=axis)
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):

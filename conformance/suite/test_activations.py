@@ -85,3 +85,71 @@ def test_activation_serialize_deserialize(keras, adapter, name):
                      keras.activations.deserialize(keras.activations.serialize(function))):
         got = adapter.to_numpy(restored(adapter.to_tensor(case.input("x"))))
         assert_activation(got, case, f"keras.activations.deserialize({name!r})(x)")
+
+
+# -- identifiers and errors (tf-keras 2.x docstrings of activations.get, serialize, deserialize
+# and softmax; their examples are the cases below) ----------------------------------------------
+def assert_value_error(call, *, naming, what):
+    """call() raises ValueError whose message contains `naming` (an AssertionError when it
+    returns; any other exception propagates with its own kind)."""
+    __tracebackhide__ = True
+    try:
+        result = call()
+    except ValueError as exc:
+        assert naming in str(exc), f"ValueError message does not name {naming!r}: {exc} [{what}]"
+        return
+    raise AssertionError(f"no ValueError: returned {result!r} [{what}]")
+
+
+def _doubled(x):
+    return 2.0 * x
+
+
+@pytest.mark.behavior("activations.get.identifiers")
+def test_get_none_is_linear(keras, adapter):
+    """Docstring example: get(None) -> <function linear>."""
+    function = keras.activations.get(None)
+    assert function is keras.activations.linear, f"get(None) returned {function!r}"
+    case = golden.case("activations", "linear")
+    got = adapter.to_numpy(function(adapter.to_tensor(case.input("x"))))
+    assert_activation(got, case, "keras.activations.get(None)(x)")
+
+
+@pytest.mark.behavior("activations.get.identifiers")
+@pytest.mark.parametrize("function", [_doubled, abs], ids=["custom", "builtin_abs"])
+def test_get_returns_a_callable_unchanged(keras, function):
+    """Docstring examples: get(tf.keras.activations.softmax) and get(abs) return them."""
+    got = keras.activations.get(function)
+    assert got is function, f"keras.activations.get({function!r}) returned {got!r}"
+
+
+@pytest.mark.behavior("activations.get.identifiers")
+def test_get_unknown_name_raises_value_error_naming_it(keras):
+    """Docstring example: get('abcd') raises "ValueError: Unknown activation function:abcd"."""
+    assert_value_error(lambda: keras.activations.get("abcd"), naming="abcd",
+                       what="keras.activations.get('abcd')")
+
+
+@pytest.mark.behavior("activations.deserialize.unknown")
+def test_deserialize_unknown_name_raises_value_error_naming_it(keras):
+    """Docstring example: deserialize('abcd') raises "ValueError: Unknown activation function
+    'abcd' cannot be deserialized."."""
+    assert_value_error(lambda: keras.activations.deserialize("abcd"), naming="abcd",
+                       what="keras.activations.deserialize('abcd')")
+
+
+@pytest.mark.behavior("activations.serialize.unknown")
+def test_serialize_of_a_non_function_raises_value_error_naming_it(keras):
+    """Docstring example: serialize('abcd') raises "ValueError: Unknown activation function
+    'abcd' cannot be serialized."."""
+    assert_value_error(lambda: keras.activations.serialize("abcd"), naming="abcd",
+                       what="keras.activations.serialize('abcd')")
+
+
+@pytest.mark.behavior("activations.softmax.rank1")
+def test_softmax_of_a_1d_tensor_raises_value_error(keras, adapter):
+    """Docstring of tf-keras activations.softmax: "Raises: ValueError: In case dim(x) == 1."; the
+    message says so ("Cannot apply softmax to a tensor that is 1D")."""
+    x = adapter.to_tensor(np.array([1.0, 2.0, 3.0], "float32"))
+    assert_value_error(lambda: keras.activations.softmax(x), naming="1D",
+                       what="keras.activations.softmax(<1-D tensor>)")
