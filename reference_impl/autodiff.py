@@ -280,13 +280,14 @@ def tanh(x):
     return _unary(x, np.tanh, lambda g, x, o: g * (1 - o * o))
 
 
-def sigmoid(x):
-    def forward(x):
-        # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0, so exp never overflows:
-        # both are exp(min(x, 0)) / (1 + exp(-|x|)), with no select between two branches
-        return (np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+def sigmoid_array(x: np.ndarray) -> np.ndarray:
+    # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0, so exp never overflows:
+    # both are exp(min(x, 0)) / (1 + exp(-|x|)), with no select between two branches
+    return (np.exp(np.minimum(x, 0)) / (1 + np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
 
-    return _unary(x, forward, lambda g, x, o: g * o * (1 - o))
+
+def sigmoid(x):
+    return _unary(x, sigmoid_array, lambda g, x, o: g * o * (1 - o))
 
 
 def softplus(x):
@@ -363,6 +364,11 @@ def reduce_min(x, axis=None, keepdims=False):
 # -- linear algebra and shapes ----------------------------------------------------------
 def matmul(a, b):
     a, b = as_tensor(a), as_tensor(b)
+    if a.ndim > 2 and b.ndim == 2:
+        # (..., k) @ (k, n) as one 2-D product of the flattened rows: NumPy would loop over the
+        # leading axes, and the kernel's gradient would be a batched product summed afterwards
+        rows = reshape(a, (int(np.prod(a.shape[:-1])), a.shape[-1]))
+        return reshape(matmul(rows, b), (*a.shape[:-1], b.shape[-1]))
 
     def backward(g):
         if b.ndim == 1 or a.ndim == 1:

@@ -14,4 +14,4 @@ from reference_impl.ops.conv import (  # noqa: F401
     max_pool2d,
 )
 from reference_impl.ops.gather import gather  # noqa: F401
-from reference_impl.ops.recurrent import scan  # noqa: F401
+from reference_impl.ops.recurrent import lstm, scan  # noqa: F401

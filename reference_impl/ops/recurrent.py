@@ -6,6 +6,9 @@ Python's recursion in backward. So ``scan`` records a small private graph per st
 detached copies (proxies) of that step's input, of the previous states and of the parameters,
 and its backward walks the steps in reverse, carrying the states' gradient from one step's
 graph to the previous one: backpropagation through time.
+
+``lstm`` is the LSTM's recurrence (the default activations) as one op whose backward is the
+chain rule of its equations written out in NumPy: no graph per step, the LSTM layer's fast path.
 """
 
 from __future__ import annotations
@@ -77,3 +80,65 @@ def _stack_history(history, initial_states):
         return np.stack(history, axis=1)
     batch, units = initial_states[0].shape
     return np.zeros((batch, 0, len(initial_states), units), initial_states[0].dtype)
+
+
+def lstm(projected, initial_states, recurrent_kernel, recurrent_mask=None, keep=None):
+    """The LSTM recurrence with sigmoid gates and tanh activations, as one op whose backward
+    is written out (the chain rule of the equations below, step by step in reverse).
+
+    ``projected`` (batch, steps, 4 * units) is x_t @ W + b for every step, gates i, f, g, o;
+    ``initial_states`` [h, c]; ``recurrent_mask`` the recurrent dropout mask on h (or None);
+    ``keep`` (batch, steps) booleans, 0 where a step is masked (or None). For each step:
+
+        z = projected_t + (h * recurrent_mask) @ U
+        i, f, g, o = sigmoid(z_i), sigmoid(z_f), tanh(z_g), sigmoid(z_o)
+        c' = f * c + i * g,   h' = o * tanh(c')
+        h, c = h' * m + h * (1 - m), c' * m + c * (1 - m)      (m = keep_t; 1 without a mask)
+
+    Returns the states of every step stacked as (batch, steps, 2, units), as ``scan`` does.
+    """
+    projected, kernel = ad.as_tensor(projected), ad.as_tensor(recurrent_kernel)
+    h0, c0 = (ad.as_tensor(s) for s in initial_states)
+    x, u = projected.data, kernel.data
+    batch, steps, n = x.shape[0], x.shape[1], u.shape[0]
+    keep = None if keep is None else keep.astype(x.dtype)[:, :, None]
+    history = np.empty((batch, steps, 2, n), x.dtype)
+    h, c, saved = h0.data, c0.data, []
+    for t in range(steps):
+        h_in = h if recurrent_mask is None else h * recurrent_mask
+        z = x[:, t] + h_in @ u
+        i, f, o = (ad.sigmoid_array(z[:, k * n:(k + 1) * n]) for k in (0, 1, 3))
+        g = np.tanh(z[:, 2 * n:3 * n])
+        c_new = f * c + i * g
+        tanh_c = np.tanh(c_new)
+        h_new = o * tanh_c
+        saved.append((h_in, c, i, f, g, o, tanh_c))
+        if keep is not None:
+            m = keep[:, t]
+            h_new, c_new = h_new * m + h * (1.0 - m), c_new * m + c * (1.0 - m)
+        h, c = h_new, c_new
+        history[:, t, 0], history[:, t, 1] = h, c
+
+    def backward(grad):
+        g_x, g_u = np.empty_like(x), np.zeros_like(u)
+        g_h, g_c = np.zeros_like(h0.data), np.zeros_like(c0.data)  # from the later steps
+        for t in reversed(range(steps)):
+            h_in, c, i, f, g, o, tanh_c = saved[t]
+            g_h, g_c = grad[:, t, 0] + g_h, grad[:, t, 1] + g_c
+            if keep is not None:  # a masked step passes its states' gradients straight on
+                m = keep[:, t]
+                g_h_kept, g_c_kept = g_h * (1.0 - m), g_c * (1.0 - m)
+                g_h, g_c = g_h * m, g_c * m
+            g_c = g_c + g_h * o * (1 - tanh_c * tanh_c)  # through h' = o * tanh(c')
+            g_z = np.concatenate([g_c * g * i * (1 - i), g_c * c * f * (1 - f),
+                                  g_c * i * (1 - g * g), g_h * tanh_c * o * (1 - o)], axis=1)
+            g_x[:, t] = g_z
+            g_u += h_in.T @ g_z
+            g_h, g_c = g_z @ u.T, g_c * f
+            if recurrent_mask is not None:
+                g_h = g_h * recurrent_mask
+            if keep is not None:
+                g_h, g_c = g_h + g_h_kept, g_c + g_c_kept
+        return g_x, g_h, g_c, g_u
+
+    return ad.op(history, (projected, h0, c0, kernel), backward)

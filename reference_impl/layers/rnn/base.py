@@ -15,8 +15,9 @@
   The batch size must be known: ``batch_input_shape``, ``batch_size`` or ``Input(batch_shape)``.
 - ``unroll``: accepted; the loop is the same either way (unrolling only changes speed).
 
-The loop is vectorised over the batch; built-in cells run through ``ops.recurrent.scan``
-(one input projection for all steps, then one small graph per step).
+The loop is vectorised over the batch; built-in cells project the inputs of all steps at once,
+then run their ``scan``: ``ops.recurrent.scan`` (one small graph per step), or for the LSTM
+``ops.recurrent.lstm`` (one op with a written-out backward).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from reference_impl import regularizers
 from reference_impl.engine import base_layer
 from reference_impl.engine.base_layer import LAYER_CLASSES, Layer, to_list
 from reference_impl.layers._utils import serialize
-from reference_impl.ops.recurrent import scan
 
 # keyword arguments that belong to the layer, not to its cell
 LAYER_KWARGS = {"name", "trainable", "dtype", "input_shape", "batch_input_shape", "input_dim",
@@ -171,19 +171,7 @@ class RNN(Layer):
         cell = self.cell
         input_mask, recurrent_mask = cell.dropout_masks(x.shape, training)
         projected = cell.project(x if input_mask is None else x * input_mask)
-        if keep is None:
-            def step(x_t, states, params):
-                return cell.step(x_t, states, params, recurrent_mask)
-        else:  # the mask travels as one more input column: 1 updates the states, 0 keeps them
-            projected = ad.concatenate(
-                [projected, ad.Tensor(keep[:, :, None].astype(projected.dtype))], axis=-1)
-
-            def step(x_t, states, params):
-                m = x_t[:, -1:]
-                new = cell.step(x_t[:, :-1], states, params, recurrent_mask)
-                return [n * m + s * (1.0 - m) for n, s in zip(new, states, strict=True)]
-
-        history = scan(step, projected, states, cell.step_params())  # (b, t, states, units)
+        history = cell.scan(projected, states, recurrent_mask, keep)  # (b, t, states, units)
         final_states = [history[:, -1, i] for i in range(len(states))]
         if keep is None:
             return lambda: history[:, :, 0], final_states[0], final_states

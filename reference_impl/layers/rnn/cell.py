@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference_impl import activations, initializers, regularizers
+from reference_impl import activations, initializers, ops, regularizers
+from reference_impl import autodiff as ad
 from reference_impl.engine.base_layer import Layer
 from reference_impl.layers._utils import serialize
 
@@ -85,6 +86,24 @@ class RecurrentCell(Layer):
 
     def step(self, projected, states, params, recurrent_mask=None) -> list:
         raise NotImplementedError
+
+    def scan(self, projected, states, recurrent_mask=None, keep=None):
+        """``step`` over every time step of ``projected`` (batch, steps, width): the states of
+        every step, (batch, steps, len(states), units). ``keep`` (batch, steps) booleans: a
+        step where it is False leaves the states as they were (a masked step)."""
+        if keep is None:
+            def step(x_t, states, params):
+                return self.step(x_t, states, params, recurrent_mask)
+        else:  # the mask travels as one more input column: 1 updates the states, 0 keeps them
+            projected = ad.concatenate(
+                [projected, ad.Tensor(keep[:, :, None].astype(projected.dtype))], axis=-1)
+
+            def step(x_t, states, params):
+                m = x_t[:, -1:]
+                new = self.step(x_t[:, :-1], states, params, recurrent_mask)
+                return [n * m + s * (1.0 - m) for n, s in zip(new, states, strict=True)]
+
+        return ops.scan(step, projected, states, self.step_params())
 
     def call(self, inputs, states, training=None):
         states = list(states) if isinstance(states, (list, tuple)) else [states]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference_impl import activations
+from reference_impl import activations, ops
 from reference_impl.layers.rnn.base import CellRNN
 from reference_impl.layers.rnn.cell import RecurrentCell, masked, split_gates
 
@@ -46,6 +46,13 @@ class LSTMCell(RecurrentCell):
         gate = self.recurrent_activation
         c = gate(f) * c + gate(i) * self.activation(c_candidate)
         return [gate(o) * self.activation(c), c]
+
+    def scan(self, projected, states, recurrent_mask=None, keep=None):
+        if (self.activation, self.recurrent_activation) != (activations.tanh,
+                                                            activations.sigmoid):
+            return super().scan(projected, states, recurrent_mask, keep)
+        # the default activations: the same equations as one op with a written-out backward
+        return ops.lstm(projected, states, self.recurrent_kernel, recurrent_mask, keep)
 
     def get_config(self):
         return {**super().get_config(),
