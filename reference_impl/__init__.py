@@ -13,6 +13,7 @@ from reference_impl import (
     activations,
     backend,
     callbacks,
+    constraints,
     initializers,
     layers,
     losses,

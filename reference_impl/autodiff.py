@@ -151,6 +151,7 @@ class Variable(Tensor):
         self.requires_grad = True
         self.name = name
         self.trainable = trainable
+        self.constraint = None  # a projection the optimizer applies after each update
 
     def assign(self, value) -> None:
         value = np.asarray(value, dtype=self.data.dtype)

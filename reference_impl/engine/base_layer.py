@@ -137,12 +137,13 @@ class Layer:
     # -- weights ------------------------------------------------------------------------
     def add_weight(self, name=None, shape=None, initializer="glorot_uniform", regularizer=None,
                    trainable=True, dtype=None, constraint=None):
-        from reference_impl import initializers, regularizers
+        from reference_impl import constraints, initializers, regularizers
 
         dtype = dtype or self.dtype
         value = initializers.get(initializer)(tuple(shape), dtype=dtype)
         variable = ad.Variable(value, name=f"{self.name}/{name}:0", trainable=trainable,
                                dtype=dtype)
+        variable.constraint = constraints.get(constraint)  # the optimizer applies it
         self._weights.append(variable)
         regularizer = regularizers.get(regularizer)
         if regularizer is not None:

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from reference_impl import activations, initializers, regularizers
+from reference_impl import activations, constraints, initializers, regularizers
 from reference_impl import autodiff as ad
 from reference_impl.engine.base_layer import Layer
 from reference_impl.layers._utils import (
@@ -51,8 +51,8 @@ class Conv(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     def _channel_axis(self) -> int:
         return -1 if self.data_format == "channels_last" else 1
@@ -113,8 +113,8 @@ class Conv(Layer):
             "kernel_regularizer": serialize(self.kernel_regularizer, regularizers),
             "bias_regularizer": serialize(self.bias_regularizer, regularizers),
             "activity_regularizer": serialize(self.activity_regularizer, regularizers),
-            "kernel_constraint": self.kernel_constraint,
-            "bias_constraint": self.bias_constraint,
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 

@@ -2,7 +2,7 @@
 dense). An input of rank > 2 is multiplied on its last axis: (batch, d0, d1) -> (batch, d0,
 units)."""
 
-from reference_impl import activations, initializers, regularizers
+from reference_impl import activations, constraints, initializers, regularizers
 from reference_impl import autodiff as ad
 from reference_impl.engine.base_layer import Layer
 
@@ -22,12 +22,16 @@ class Dense(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     def build(self, input_shape):
         self.kernel = self.add_weight("kernel", (input_shape[-1], self.units),
-                                      self.kernel_initializer, self.kernel_regularizer)
+                                      self.kernel_initializer, self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         self.bias = (self.add_weight("bias", (self.units,), self.bias_initializer,
-                                     self.bias_regularizer) if self.use_bias else None)
+                                     self.bias_regularizer, constraint=self.bias_constraint)
+                     if self.use_bias else None)
 
     def call(self, inputs):
         if inputs.dtype != self.kernel.dtype:  # e.g. integer inputs, as Keras casts them
@@ -48,7 +52,9 @@ class Dense(Layer):
                 "bias_initializer": _serialize(self.bias_initializer, initializers),
                 "kernel_regularizer": _serialize(self.kernel_regularizer, regularizers),
                 "bias_regularizer": _serialize(self.bias_regularizer, regularizers),
-                "activity_regularizer": _serialize(self.activity_regularizer, regularizers)}
+                "activity_regularizer": _serialize(self.activity_regularizer, regularizers),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
 
 
 def _serialize(obj, module):

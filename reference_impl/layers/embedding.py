@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from reference_impl import autodiff as ad
-from reference_impl import initializers, regularizers
+from reference_impl import constraints, initializers, regularizers
 from reference_impl.engine.base_layer import Layer
 from reference_impl.layers._utils import serialize
 from reference_impl.ops.gather import gather
@@ -33,7 +33,7 @@ class Embedding(Layer):
         self.output_dim = int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
-        self.embeddings_constraint = embeddings_constraint
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = mask_zero  # index 0 is padding: compute_mask gives inputs != 0
         self.input_length = input_length
 
@@ -84,7 +84,7 @@ class Embedding(Layer):
             "embeddings_initializer": serialize(self.embeddings_initializer, initializers),
             "embeddings_regularizer": serialize(self.embeddings_regularizer, regularizers),
             "activity_regularizer": serialize(self.activity_regularizer, regularizers),
-            "embeddings_constraint": self.embeddings_constraint,
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
             "input_length": self.input_length,
         }

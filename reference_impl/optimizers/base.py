@@ -63,6 +63,8 @@ class Optimizer:
         self._prepare_step()
         for grad, variable in pairs:
             variable.data[...] = self.update(variable, grad)
+            if getattr(variable, "constraint", None) is not None:  # Keras 2: after the update
+                variable.data[...] = ad._data(variable.constraint(variable))
         self.iterations += 1
         return self.iterations
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference_impl import activations, initializers, ops, regularizers
+from reference_impl import activations, constraints, initializers, ops, regularizers
 from reference_impl import autodiff as ad
 from reference_impl.engine.base_layer import Layer
 from reference_impl.layers._utils import serialize
@@ -40,9 +40,9 @@ class RecurrentCell(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = kernel_constraint
-        self.recurrent_constraint = recurrent_constraint
-        self.bias_constraint = bias_constraint
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
 
@@ -130,9 +130,9 @@ class RecurrentCell(Layer):
             "kernel_regularizer": serialize(self.kernel_regularizer, regularizers),
             "recurrent_regularizer": serialize(self.recurrent_regularizer, regularizers),
             "bias_regularizer": serialize(self.bias_regularizer, regularizers),
-            "kernel_constraint": self.kernel_constraint,
-            "recurrent_constraint": self.recurrent_constraint,
-            "bias_constraint": self.bias_constraint,
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
         }

@@ -24,7 +24,9 @@ class GRUCell(RecurrentCell):
         super().__init__(units, activation, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.reset_after = reset_after
-        self.implementation = implementation  # accepted; one implementation here
+        # accepted, one implementation here; Keras 2 switches to implementation 1 under
+        # recurrent dropout, and get_config says so
+        self.implementation = 1 if self.recurrent_dropout else implementation
 
     def bias_shape(self):
         return (2, 3 * self.units) if self.reset_after else (3 * self.units,)

@@ -25,7 +25,9 @@ class LSTMCell(RecurrentCell):
         super().__init__(units, activation, **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = unit_forget_bias
-        self.implementation = implementation  # accepted; one implementation here
+        # accepted, one implementation here; Keras 2 switches to implementation 1 under
+        # recurrent dropout, and get_config says so
+        self.implementation = 1 if self.recurrent_dropout else implementation
 
     def bias_init(self):
         if not self.unit_forget_bias:
