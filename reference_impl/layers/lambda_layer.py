@@ -107,9 +107,9 @@ class Lambda(Layer):
                           _function_config(self.function), strict=True))
         config.update(zip(("output_shape", "output_shape_type", "output_shape_module"),
                           _function_config(self._output_shape, allow_raw=True), strict=True))
-        if self.mask is not None:
+        if self.mask is not None:  # a constant mask is refused, as tf-keras 2 does
             config.update(zip(("mask", "mask_type", "mask_module"),
-                              _function_config(self.mask, allow_raw=True), strict=True))
+                              _function_config(self.mask), strict=True))
         config["arguments"] = self.arguments
         return config
 

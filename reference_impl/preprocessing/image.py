@@ -420,7 +420,10 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
     if x.ndim != 3:
         raise ValueError(f"Expected image array to have rank 3 (single image). Got array with "
                          f"shape: {x.shape}")
-    if (data_format or backend.image_data_format()) == "channels_first":
+    data_format = data_format or backend.image_data_format()
+    if data_format not in ("channels_first", "channels_last"):
+        raise ValueError(f"Invalid data_format: {data_format}")
+    if data_format == "channels_first":
         x = np.moveaxis(x, 0, 2)
     if scale:
         x = x - np.min(x)
