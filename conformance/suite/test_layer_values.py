@@ -28,8 +28,10 @@ How the gradients are read through the public API (no keras.backend):
   implementation whose Embedding or Reshape is wrong fails these gradient cases too; the
   output cases and the embedding/reshape cases tell the causes apart.
 
-Outputs are read with model.predict (inference). Both models are compiled with
-run_eagerly=True (documented in Keras 2 and 3: the model's logic is not wrapped in a
+Outputs are read with model.predict_on_batch (inference on one batch; every case's batch is
+smaller than predict's default 32, so predict would run the same single batch, through a
+tf.data pipeline that costs tf-keras more than the layer itself). Both models are compiled
+with run_eagerly=True (documented in Keras 2 and 3: the model's logic is not wrapped in a
 tf.function): the same operations run, and tf-keras skips tracing a function per case, which
 makes the module about four times faster there. Dropout has no gradient case: in training it
 drops at random. Tolerances are per case in the fixture, with the reason.
@@ -184,7 +186,7 @@ def test_layer_outputs_match_keras2(keras, name):
     model = keras.models.Model(inputs, layer(_single(inputs)))
     layer.set_weights(case.input("weights"))
     model.compile(run_eagerly=True)  # see the module docstring
-    got = _outputs(model.predict(_single(xs), verbose=0))
+    got = _outputs(model.predict_on_batch(_single(xs)))
     expected = case.expected["outputs"]
     assert len(got) == len(expected), f"{len(got)} outputs, expected {len(expected)}"
     for i, (y, e) in enumerate(zip(got, expected, strict=True)):
