@@ -73,8 +73,11 @@ def get(identifier):
         return linear
     if callable(identifier):
         return identifier
-    if isinstance(identifier, dict):  # {"class_name": name, "config": ...}
-        identifier = identifier.get("class_name")
+    if isinstance(identifier, dict) and identifier.get("class_name") == "function":
+        # A function as Keras serializes it (keras.saving.serialize_keras_object):
+        # {"module": "builtins", "class_name": "function", "config": "relu", ...}. tf-keras 2
+        # refuses {"class_name": "relu", "config": {}} (it calls relu(**config)).
+        identifier = identifier.get("config")
     if isinstance(identifier, str) and identifier in _BY_NAME:
         return _BY_NAME[identifier]
     raise ValueError(f"Unknown activation function: {identifier!r}")

@@ -153,3 +153,16 @@ def test_softmax_of_a_1d_tensor_raises_value_error(keras, adapter):
     x = adapter.to_tensor(np.array([1.0, 2.0, 3.0], "float32"))
     assert_value_error(lambda: keras.activations.softmax(x), naming="1D",
                        what="keras.activations.softmax(<1-D tensor>)")
+
+
+@pytest.mark.behavior("activations.get.serialized_function")
+@pytest.mark.parametrize("name", ["relu", "tanh", "softmax"])
+def test_get_of_a_serialized_builtin_is_that_activation(keras, adapter, name):
+    """tf-keras 2.x activations.get passes a dict to deserialize, which reads Keras's serialized
+    form of a function (what keras.saving.serialize_keras_object gives for the activation)."""
+    config = {"module": "builtins", "class_name": "function", "config": name,
+              "registered_name": "function"}
+    function = keras.activations.get(config)
+    case = golden.case("activations", name)
+    got = adapter.to_numpy(function(adapter.to_tensor(case.input("x"))))
+    assert_activation(got, case, f"keras.activations.get({config})(x)")
