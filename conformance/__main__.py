@@ -50,7 +50,10 @@ def main(argv=None) -> int:
                    help="directory for bench.md/.html and plots; default: Markdown on stdout")
 
     u = commands.add_parser("mutation", help="mutation score report from a `mutmut run`")
-    u.add_argument("--mutants", default="mutants", help="mutmut's mutants/ directory")
+    u.add_argument("--mutants", action="append", default=None,
+                   help="mutmut's mutants/ directory (default: mutants); repeat it to merge "
+                        "several runs")
+    u.add_argument("--note", default="", help="a paragraph on how the runs were made")
     u.add_argument("--out", default="reports/mutation", help="directory for mutation.json/.md")
     u.add_argument("--no-diffs", action="store_true", help="leave out the survivors' diffs")
 
@@ -82,7 +85,8 @@ def main(argv=None) -> int:
         if args.command == "mutation":
             from conformance import mutation
 
-            return mutation.main(Path(args.mutants), Path(args.out), diffs=not args.no_diffs)
+            return mutation.main([Path(d) for d in args.mutants or ["mutants"]], Path(args.out),
+                                 diffs=not args.no_diffs, note=args.note)
         if args.command == "merge":
             merged = merge.merge([report_mod.load(p) for p in args.reports], args.reports)
             written = report_mod.write(merged, Path(args.out))

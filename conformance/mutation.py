@@ -92,12 +92,16 @@ def diff_of(mutant: str, cwd: Path) -> str:
     return result.stdout.strip() or result.stderr.strip()
 
 
-def write(summary: dict, out: Path, *, with_diffs_from: Path | None = None) -> list[Path]:
-    if with_diffs_from is not None:
+def write(summary: dict, out: Path, *, diffs_from: dict[str, Path] | None = None,
+          note: str = "") -> list[Path]:
+    """mutation.json and mutation.md; ``diffs_from`` maps a mutant to the directory of the
+    mutmut run that holds it (for ``mutmut show``), ``note`` says how the runs were made."""
+    if diffs_from is not None:
         for survivor in summary["survivors"]:
-            survivor["diff"] = diff_of(survivor["mutant"], with_diffs_from)
+            survivor["diff"] = diff_of(survivor["mutant"], diffs_from[survivor["mutant"]])
     out.mkdir(parents=True, exist_ok=True)
     lines = ["# Mutation score of the suite against the reference", "",
+             *([note, ""] if note else []),
              "Killed: the suite failed on the mutant (a crash counts too). "
              "Score = killed / (killed + survived + no tests); timeouts are undecided and "
              "equivalent mutants (conformance/mutation_equivalents.yaml) are left out.", "",
@@ -123,13 +127,21 @@ def write(summary: dict, out: Path, *, with_diffs_from: Path | None = None) -> l
     return [json_path, md_path]
 
 
-def main(mutants_dir: Path, out: Path, diffs: bool) -> int:
-    if not mutants_dir.is_dir():
-        print(f"error: {mutants_dir} does not exist: run `mutmut run` first (tox -e mutation)",
-              file=sys.stderr)
+def main(mutants_dirs: list[Path], out: Path, diffs: bool, note: str = "") -> int:
+    """Several runs (e.g. one per group of modules, each on its own copy of the tree) are
+    merged: a mutant's status comes from the last directory that checked it."""
+    missing = [d for d in mutants_dirs if not d.is_dir()]
+    if missing:
+        print(f"error: {', '.join(map(str, missing))} does not exist: run `mutmut run` first "
+              f"(tox -e mutation)", file=sys.stderr)
         return 2
-    summary = summarize(load_results(mutants_dir), load_equivalents())
-    written = write(summary, out, with_diffs_from=mutants_dir.parent if diffs else None)
+    results, where = {}, {}
+    for directory in mutants_dirs:
+        for name, status in load_results(directory).items():
+            if status != "not checked" or name not in results:
+                results[name], where[name] = status, directory.parent
+    summary = summarize(results, load_equivalents())
+    written = write(summary, out, diffs_from=where if diffs else None, note=note)
     total = summary["total"]
     print(f"mutation score {100 * (total['score'] or 0):.1f} % "
           f"({sum(total.get(s, 0) for s in CAUGHT)} killed, {total.get('survived', 0)} "

@@ -34,3 +34,25 @@ def test_score_counts_caught_mutants_and_leaves_equivalents_out(tmp_path):
     json_path, md_path = mutation.write(summary, tmp_path / "out")
     assert json.loads(json_path.read_text())["total"]["score"] == 0.5
     assert "| reference_impl.losses | 1 | 1 | 1 | 1 | 1 | 33.3 % |" in md_path.read_text()
+
+
+def test_several_runs_merge_and_a_missing_run_is_a_clear_error(tmp_path, capsys):
+    def run(name, codes):
+        directory = tmp_path / name / "mutants"
+        (directory / "reference_impl").mkdir(parents=True)
+        (directory / "reference_impl" / "losses.py.meta").write_text(
+            json.dumps({"exit_code_by_key": codes}))
+        return directory
+
+    first = run("a", {"reference_impl.losses.x_mse__mutmut_1": 0,
+                      "reference_impl.losses.x_mse__mutmut_2": None})
+    second = run("b", {"reference_impl.losses.x_mse__mutmut_1": 1,  # killed by the later run
+                       "reference_impl.losses.x_mae__mutmut_1": 1})
+    third = run("c", {"reference_impl.losses.x_mae__mutmut_1": None})  # not checked there
+    out = tmp_path / "out"
+    assert mutation.main([first, second, third], out, diffs=False, note="two runs") == 0
+    summary = json.loads((out / "mutation.json").read_text())
+    assert summary["total"]["killed"] == 2 and summary["unchecked"] == 1
+    assert "two runs" in (out / "mutation.md").read_text()
+    assert mutation.main([first, tmp_path / "nowhere"], out, diffs=False) == 2
+    assert "nowhere does not exist" in capsys.readouterr().err
