@@ -133,16 +133,6 @@ def conv(x, kernel, strides=1, padding="valid", dilation_rate=1):
     return op(out, (x, kernel), backward)
 
 
-def conv1d(x, kernel, strides=1, padding="valid", dilation_rate=1):
-    """x (batch, steps, channels), kernel (width, channels, filters)."""
-    return conv(x, kernel, strides, padding, dilation_rate)
-
-
-def conv2d(x, kernel, strides=(1, 1), padding="valid", dilation_rate=(1, 1)):
-    """x (batch, rows, cols, channels), kernel (rows, cols, channels, filters)."""
-    return conv(x, kernel, strides, padding, dilation_rate)
-
-
 # -- pooling ------------------------------------------------------------------------------
 def _pool_setup(x, pool_size, strides, padding):
     if padding not in ("valid", "same"):
@@ -199,18 +189,3 @@ def avg_pool(x, pool_size, strides=None, padding="valid"):
 
     return op(out, (x,), backward)
 
-
-def max_pool1d(x, pool_size=2, strides=None, padding="valid"):
-    return max_pool(x, pool_size, strides, padding)
-
-
-def max_pool2d(x, pool_size=(2, 2), strides=None, padding="valid"):
-    return max_pool(x, pool_size, strides, padding)
-
-
-def avg_pool1d(x, pool_size=2, strides=None, padding="valid"):
-    return avg_pool(x, pool_size, strides, padding)
-
-
-def avg_pool2d(x, pool_size=(2, 2), strides=None, padding="valid"):
-    return avg_pool(x, pool_size, strides, padding)
