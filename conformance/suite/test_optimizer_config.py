@@ -143,7 +143,8 @@ def test_from_config_of_get_config_is_the_same_optimizer(keras, adapter, name):
     cls = getattr(keras.optimizers, name)
     original = cls(**CONFIGS[name])
     copy = cls.from_config(original.get_config())
-    assert type(copy) is cls, f"{name}.from_config(...) is a {type(copy).__name__}"
+    # isinstance: Keras 3 on torch builds its backend subclass (torch_adam.Adam) for Adam.
+    assert isinstance(copy, cls), f"{name}.from_config(...) is a {type(copy).__name__}"
     assert_config(copy.get_config(), CONFIGS[name], f"{name}.from_config(get_config())")
     same_updates(adapter, cls(**CONFIGS[name]), copy, f"{name}.from_config(get_config())")
 

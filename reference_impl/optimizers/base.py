@@ -85,11 +85,10 @@ class Optimizer:
     def _clip_global(self, pairs):
         """tf.clip_by_global_norm: scale every gradient by global_clipnorm / global norm when
         the norm of all of them together exceeds global_clipnorm."""
-        norm = np.sqrt(sum(float(np.sum(np.square(g, dtype="float64"))) for g, _ in pairs))
+        norm = np.sqrt(sum(np.sum(g * g) for g, _ in pairs))
         if norm <= self.global_clipnorm:
             return pairs
-        scale = self.global_clipnorm / norm
-        return [(g * np.asarray(scale, g.dtype), v) for g, v in pairs]
+        return [(g * (self.global_clipnorm / norm), v) for g, v in pairs]
 
     def _prepare_step(self) -> None:
         """Per-step state shared by all variables (e.g. Nadam's momentum product)."""
