@@ -292,3 +292,30 @@ def test_fit_on_masked_sequences(keras):
                              strict=True):
         assert_allclose(got, expected, rtol=case.rtol, atol=case.atol,
                         what="weights after one epoch of SGD(0.5) on masked sequences")
+
+
+@pytest.mark.behavior("layers.masking.rnn.custom_cell.leading_and_last")
+def test_rnn_of_a_custom_cell_leading_masked_steps_and_last_output(keras, adapter):
+    # masked steps before the first unmasked one output zeros (there is no previous output
+    # yet) and keep the initial state; the last output (return_sequences=False) is the output
+    # of the last unmasked step
+    from conformance.suite.test_stateful_rnn import minimal_rnn_cell
+
+    x = np.random.default_rng(7).uniform(0.1, 1, size=(2, 5, 3)).astype("float32")
+    keep = np.array([[False, False, True, True, True], [True, True, True, False, False]])
+    layers = keras.layers
+    cell = minimal_rnn_cell(keras)(4)
+    sequences = layers.RNN(cell, return_sequences=True)
+    last = layers.RNN(cell)  # the same cell: the same weights
+    mask = adapter.to_tensor(keep, dtype="bool")
+    got = adapter.to_numpy(sequences(adapter.to_tensor(x), mask=mask))
+    assert got.dtype == np.float32, f"RNN(cell) output dtype {got.dtype}, expected float32"
+    assert_allclose(got[0, :2], np.zeros((2, 4)), rtol=0, atol=0,
+                    what="RNN(MinimalRNNCell), leading masked steps")
+    final = adapter.to_numpy(last(adapter.to_tensor(x), mask=mask))
+    for row in range(2):
+        alone = adapter.to_numpy(sequences(adapter.to_tensor(x[row:row + 1, keep[row]])))
+        assert_allclose(got[row, keep[row]], alone[0], rtol=1e-5, atol=1e-6,
+                        what=f"row {row}: unmasked steps vs the steps alone")
+        assert_allclose(final[row], alone[0, -1], rtol=1e-5, atol=1e-6,
+                        what=f"RNN(MinimalRNNCell)(x, mask) row {row}: last unmasked output")
