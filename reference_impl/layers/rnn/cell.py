@@ -14,7 +14,7 @@ import numpy as np
 
 from reference_impl import activations, constraints, initializers, ops, regularizers
 from reference_impl import autodiff as ad
-from reference_impl.engine.base_layer import Layer
+from reference_impl.engine.base_layer import Layer, _to_tensor
 from reference_impl.layers._utils import serialize
 
 
@@ -104,6 +104,18 @@ class RecurrentCell(Layer):
                 return [n * m + s * (1.0 - m) for n, s in zip(new, states, strict=True)]
 
         return ops.scan(step, projected, states, self.step_params())
+
+    def __call__(self, inputs, states=None, **kwargs):
+        """``cell(input_at_t, states_at_t)`` -> ``(output_at_t, states_at_t_plus_1)``, the cell
+        API of Keras 2's RNN; without states, a plain layer call."""
+        if states is None:
+            return super().__call__(inputs, **kwargs)
+        inputs = _to_tensor(inputs)
+        states = [_to_tensor(s) for s in (states if isinstance(states, list | tuple)
+                                          else [states])]
+        if not self.built:
+            self.build(inputs.shape)
+        return self.call(inputs, states, training=kwargs.get("training"))
 
     def call(self, inputs, states, training=None):
         states = list(states) if isinstance(states, (list, tuple)) else [states]
