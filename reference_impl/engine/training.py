@@ -223,8 +223,13 @@ class Trainer:
             if fn is None or targets[index] is None:
                 continue
             prediction = predictions[index]
-            values = ad.as_tensor(fn(_match_target(targets[index], prediction), prediction))
-            loss = _weighted_mean(values, weights[index], _output_mask(prediction))
+            target = _match_target(targets[index], prediction)
+            if isinstance(fn, losses_mod.Loss) and fn.reduction in ("sum", "none"):
+                # a Loss instance reducing otherwise than the mean does it itself (tf-keras 2)
+                loss = ad.reduce_mean(fn(target, prediction, sample_weight=weights[index]))
+            else:  # a Loss instance's per-sample values, then the batch mean
+                values = ad.as_tensor(getattr(fn, "call", fn)(target, prediction))
+                loss = _weighted_mean(values, weights[index], _output_mask(prediction))
             if len(compiled.losses) > 1:
                 means.add(f"{self.output_names[index]}_loss", float(loss.data) * batch, batch)
             term = loss if weight == 1.0 else loss * weight
