@@ -64,22 +64,33 @@ class Loss:
 
 
 class LossFunctionWrapper(Loss):
-    """A Loss computing ``fn(y_true, y_pred, **kwargs)``."""
+    """A Loss computing ``fn(y_true, y_pred, **kwargs)``; its config holds the kwargs and, as
+    in tf-keras 2.13+, ``fn``: the function's registered name (``fn_name``)."""
 
-    def __init__(self, fn, reduction="auto", name=None, **kwargs):
+    def __init__(self, fn, reduction="auto", name=None, fn_name=None, **kwargs):
         super().__init__(reduction=reduction, name=name)
         self.fn = fn
+        self.fn_name = fn_name or getattr(fn, "__name__", None)
         self._fn_kwargs = kwargs
 
     def call(self, y_true, y_pred):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), **self._fn_kwargs}
+        return {**super().get_config(), **self._fn_kwargs, "fn": self.fn_name}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        name = config.pop("fn", None)
+        if cls is LossFunctionWrapper:
+            config["fn"] = fns.get(name)
+        return cls(**config)
 
 
-def _wrapper(class_name, fn, default_name, **defaults):
-    """A LossFunctionWrapper subclass taking ``defaults`` as keyword arguments."""
+def _wrapper(class_name, fn, default_name, fn_name=None, **defaults):
+    """A LossFunctionWrapper subclass taking ``defaults`` as keyword arguments; ``fn_name``
+    (``default_name`` unless given) is the function's name in the config."""
 
     def __init__(self, reduction="auto", name=default_name, **kwargs):
         unknown = set(kwargs) - set(defaults)
@@ -87,7 +98,7 @@ def _wrapper(class_name, fn, default_name, **defaults):
             raise TypeError(f"{class_name}.__init__() got an unexpected keyword argument "
                             f"{sorted(unknown)[0]!r}")
         LossFunctionWrapper.__init__(self, fn, reduction=reduction, name=name,
-                                     **{**defaults, **kwargs})
+                                     fn_name=fn_name or default_name, **{**defaults, **kwargs})
 
     return type(class_name, (LossFunctionWrapper,), {"__init__": __init__,
                                                       "__module__": __name__})
@@ -119,7 +130,7 @@ MeanSquaredLogarithmicError = _wrapper("MeanSquaredLogarithmicError",
                                        "mean_squared_logarithmic_error")
 CosineSimilarity = _wrapper("CosineSimilarity", fns.cosine_similarity, "cosine_similarity",
                             axis=-1)
-Huber = _wrapper("Huber", fns.huber, "huber_loss", delta=1.0)
+Huber = _wrapper("Huber", fns.huber, "huber_loss", fn_name="huber", delta=1.0)
 LogCosh = _wrapper("LogCosh", fns.logcosh, "log_cosh")
 BinaryCrossentropy = _wrapper("BinaryCrossentropy", fns.binary_crossentropy,
                               "binary_crossentropy", from_logits=False, label_smoothing=0.0,
