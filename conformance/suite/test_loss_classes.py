@@ -149,8 +149,11 @@ def test_unknown_reduction_is_rejected(keras):
 
 
 @pytest.mark.behavior("losses.classes.compile")
-@pytest.mark.parametrize("name", ["compile_categorical_crossentropy_logits",
-                                  "compile_huber_weighted"])
+@pytest.mark.parametrize("name", [
+    "compile_categorical_crossentropy_logits", "compile_huber_weighted",
+    pytest.param("compile_sparse_ignore_class", marks=pytest.mark.behavior(
+        "losses.classes.sparse_categorical_crossentropy.ignore_class")),
+])
 def test_compile_with_loss_instance_matches_keras2(keras, name):
     """model.compile(loss=keras.losses.<Class>(...)): evaluate, then train_on_batch (the loss
     before its step), then evaluate again give the recorded values."""

@@ -224,10 +224,10 @@ class Trainer:
                 continue
             prediction = predictions[index]
             target = _match_target(targets[index], prediction)
-            if isinstance(fn, losses_mod.Loss) and fn.reduction in ("sum", "none"):
-                # a Loss instance reducing otherwise than the mean does it itself (tf-keras 2)
+            if isinstance(fn, losses_mod.Loss) and _output_mask(prediction) is None:
+                # a Loss instance weights and reduces itself (tf-keras 2 compile_utils)
                 loss = ad.reduce_mean(fn(target, prediction, sample_weight=weights[index]))
-            else:  # a Loss instance's per-sample values, then the batch mean
+            else:  # per-sample values (a Loss instance's own), then the batch mean
                 values = ad.as_tensor(getattr(fn, "call", fn)(target, prediction))
                 loss = _weighted_mean(values, weights[index], _output_mask(prediction))
             if len(compiled.losses) > 1:
