@@ -70,6 +70,9 @@ def test_array_to_img_grayscale_above_255_is_32_bit(keras):
     # converted to floatx (float32) first: 16777217 is not a float32, it becomes 16777216
     np.testing.assert_array_equal(pixels(img), [[0, 256], [70000, 16777216]],
                                   err_msg="array_to_img(x, scale=False) with the default dtype")
+    edge = api(keras).array_to_img(np.array([[[0.0], [256.0]]]), scale=False)
+    assert edge.mode == "I", f"1-channel image with maximum 256: mode {edge.mode}"
+    np.testing.assert_array_equal(pixels(edge), [[0, 256]], err_msg="maximum 256 kept")
     wide = api(keras).array_to_img(x, scale=False, dtype="float64")
     np.testing.assert_array_equal(pixels(wide), [[0, 256], [70000, 16777217]],
                                   err_msg="array_to_img(x, scale=False, dtype='float64')")

@@ -123,7 +123,8 @@ def test_lambda_config_mask_fields(keras):
 @pytest.mark.behavior("layers.lambda.get_config.mask")
 def test_lambda_config_of_a_constant_mask_is_refused(keras):
     layer = keras.layers.Lambda(triple, mask=np.array([[True, False, True]]))
-    with pytest.raises(ValueError, match="Invalid input for serialization"):
+    with pytest.raises(ValueError,
+                       match=r"Invalid input for serialization, type: <class 'numpy.ndarray'>"):
         layer.get_config()
 
 
@@ -223,3 +224,57 @@ def test_lambda_mask_callable_gets_the_inputs(keras, adapter):
     got = layer.compute_mask(adapter.to_tensor(X), None)
     np.testing.assert_array_equal(np.asarray(adapter.to_numpy(got)).astype(bool), X > 0.0,
                                   err_msg="Lambda(mask=lambda inputs, mask: inputs > 0)")
+
+
+@pytest.mark.behavior("layers.lambda.supports_masking")
+def test_lambda_supports_masking(keras):
+    # tf-keras 2 Layer: supports_masking is True for a layer that overrides compute_mask, as
+    # Lambda does; its output mask is still None without mask= (layers.lambda.mask)
+    assert keras.layers.Lambda(triple).supports_masking is True
+    assert keras.layers.Lambda(triple, mask=lambda inputs, mask: mask).supports_masking is True
+
+
+# -- call: mask and training arguments, several outputs --------------------------------------
+@pytest.mark.behavior("layers.lambda.call_arguments")
+def test_lambda_function_naming_mask_gets_the_input_mask(keras, adapter):
+    given = np.array([[True, False, True, True, False]] * 4)
+    layer = keras.layers.Lambda(lambda x, mask=None: x * mask[:, :, None] if mask is not None
+                                else x - 100.0)
+    x3 = np.stack([X, X], axis=-1)
+    got = adapter.to_numpy(layer(adapter.to_tensor(x3), mask=adapter.to_tensor(given,
+                                                                                dtype="float32")))
+    assert_allclose(got, x3 * given[:, :, None], **TOL,
+                    what="Lambda(lambda x, mask=None: ...)(x, mask=m) receives m")
+
+
+@pytest.mark.behavior("layers.lambda.call_arguments")
+def test_lambda_function_naming_training_gets_the_flag(keras, adapter):
+    layer = keras.layers.Lambda(lambda x, training=None: x * 2.0 if training else x - 1.0)
+    x = adapter.to_tensor(X)
+    assert_allclose(adapter.to_numpy(layer(x, training=True)), X * 2.0, **TOL,
+                    what="Lambda(lambda x, training=None: ...)(x, training=True)")
+    assert_allclose(adapter.to_numpy(layer(x, training=False)), X - 1.0, **TOL,
+                    what="Lambda(lambda x, training=None: ...)(x, training=False)")
+
+
+@pytest.mark.behavior("layers.lambda.call_arguments")
+def test_lambda_returning_a_list_has_several_outputs(keras, adapter):
+    layer = keras.layers.Lambda(lambda x: [x * 2.0, x + 1.0])
+    got = adapter.to_numpy(layer(adapter.to_tensor(X)))
+    assert isinstance(got, list) and len(got) == 2, type(got)
+    assert_allclose(got[0], X * 2.0, **TOL, what="first output of Lambda(lambda x: [2x, x+1])")
+    assert_allclose(got[1], X + 1.0, **TOL, what="second output")
+
+
+@pytest.mark.behavior("layers.lambda.output_shape")
+def test_lambda_output_shape_tuple_takes_the_batch_of_the_first_input(keras):
+    layers = keras.layers
+    single = layers.Lambda(triple, output_shape=(7,))
+    assert_shape(tuple(single.compute_output_shape((3, 5))), (3, 7),
+                 "Lambda(output_shape=(7,)).compute_output_shape((3, 5))")
+    several = layers.Lambda(lambda t: t[0] + t[1], output_shape=(5,))
+    assert_shape(tuple(several.compute_output_shape([(3, 5), (None, 5)])), (3, 5),
+                 "Lambda(output_shape=(5,)).compute_output_shape([(3, 5), (None, 5)])")
+    pair = layers.Lambda(lambda x: [x, x], output_shape=[(2,), (4, 6)])
+    got = [tuple(shape) for shape in pair.compute_output_shape((3, 5))]
+    assert got == [(3, 2), (3, 4, 6)], got

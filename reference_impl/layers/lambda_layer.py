@@ -71,7 +71,8 @@ class Lambda(Layer):
         self._output_shape = output_shape
         self.mask = mask
         self.arguments = dict(arguments or {})
-        self.supports_masking = mask is not None
+        # tf-keras 2: a layer that overrides compute_mask supports masking, so every Lambda
+        self.supports_masking = True
         parameters = inspect.signature(function).parameters
         self._function_takes = {name for name in ("mask", "training") if name in parameters}
 
