@@ -28,12 +28,15 @@ CASES = [
     "categorical_crossentropy_logits_smoothing", "sparse_categorical_crossentropy",
     "sparse_categorical_crossentropy_logits", "sparse_categorical_crossentropy_ignore_class",
     "poisson", "kl_divergence", "hinge", "squared_hinge", "categorical_hinge",
+    "mean_squared_error_sequence", "categorical_crossentropy_sequence",
 ]
+# Cases on (4, 2, 3) inputs: one value per sample and time step, (4, 2).
+SEQUENCE = {"mean_squared_error_sequence", "categorical_crossentropy_sequence"}
 # Cases built with documented constructor arguments (the rest use the defaults).
 WITH_ARGUMENTS = {
     "cosine_similarity_axis0", "huber_delta", "binary_crossentropy_logits",
     "binary_crossentropy_smoothing", "categorical_crossentropy_logits_smoothing",
-    "sparse_categorical_crossentropy_logits",
+    "sparse_categorical_crossentropy_logits", "categorical_crossentropy_sequence",
 }
 IGNORE_CLASS = "sparse_categorical_crossentropy_ignore_class"
 SAMPLE_WEIGHT = np.asarray([1.0, 0.5, 2.0, 0.0], dtype="float32")
@@ -52,10 +55,21 @@ VARIANTS = {
     "sum_weighted": ("sum", SAMPLE_WEIGHT, "losses.classes.sample_weight.per_sample"),
     "none_weighted": ("none", SAMPLE_WEIGHT, "losses.classes.sample_weight.per_sample"),
 }
+TIMESTEP_WEIGHT = np.asarray([[1.0, 0.0], [0.5, 2.0], [2.0, 1.0], [0.0, 3.0]], dtype="float32")
+SEQUENCE_VARIANTS = {
+    "default_weighted_timesteps": (None, TIMESTEP_WEIGHT,
+                                   "losses.classes.sample_weight.per_timestep"),
+    "none_weighted_timesteps": ("none", TIMESTEP_WEIGHT,
+                                "losses.classes.sample_weight.per_timestep"),
+}
+
+
+def _variants(name):
+    return {**VARIANTS, **(SEQUENCE_VARIANTS if name in SEQUENCE else {})}
 
 
 def _behaviors(name, variant):
-    marks = [VARIANTS[variant][2]]
+    marks = [_variants(name)[variant][2]]
     if name in WITH_ARGUMENTS:
         marks.append("losses.classes.arguments")
     if name == IGNORE_CLASS:
@@ -65,8 +79,8 @@ def _behaviors(name, variant):
 
 def _value_params():
     for name in CASES:
-        for variant in VARIANTS:
-            if name == "cosine_similarity_axis0" and VARIANTS[variant][1] is not None:
+        for variant, (_, weight, _) in _variants(name).items():
+            if name == "cosine_similarity_axis0" and weight is not None:
                 continue  # one value per class column: a per-sample weight does not apply
             yield pytest.param(name, variant, marks=_behaviors(name, variant),
                                id=f"{name}-{variant}")
@@ -79,7 +93,7 @@ def _build(keras, case, **extra):
 @pytest.mark.parametrize(("name", "variant"), list(_value_params()))
 def test_loss_class_values_match_keras2(keras, adapter, name, variant):
     case = golden.case(FAMILY, name)
-    reduction, weight, _ = VARIANTS[variant]
+    reduction, weight, _ = _variants(name)[variant]
     loss = _build(keras, case, **({} if reduction is None else {"reduction": reduction}))
     got = adapter.to_numpy(loss(case.input("y_true"), case.input("y_pred"),
                                 sample_weight=weight))
@@ -112,7 +126,8 @@ def test_reductions_relate_as_documented(keras, adapter, name):
     assert_allclose(value(weight=np.float32(3.0)), 3.0 * mean, **tol,
                     what=f"scalar weight scales the default [{name}]")
     if name != "cosine_similarity_axis0":
-        assert_allclose(value("none", SAMPLE_WEIGHT), per_sample * SAMPLE_WEIGHT, **tol,
+        column = SAMPLE_WEIGHT.reshape(-1, *[1] * (per_sample.ndim - 1))
+        assert_allclose(value("none", SAMPLE_WEIGHT), per_sample * column, **tol,
                         what=f"none with weights = weighted none [{name}]")
 
 
