@@ -15,6 +15,8 @@ Values are golden, recorded from tf-keras 2.21 by fixtures/record_loss_classes.p
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conformance import golden
 from conformance.assertions import assert_allclose
@@ -186,3 +188,61 @@ def test_compile_with_loss_instance_matches_keras2(keras, name):
     for key, expected in case.expected.items():
         assert_allclose(np.asarray(got[key], dtype="float64"), expected, rtol=case.rtol,
                         atol=case.atol, what=f"{key} with {case['loss_class']} [{name}]")
+
+
+# class -> (function name for losses.get, kwargs, kind of inputs)
+CLASS_FUNCTIONS = {
+    "MeanSquaredError": ("mean_squared_error", {}, "real"),
+    "MeanAbsoluteError": ("mean_absolute_error", {}, "real"),
+    "MeanAbsolutePercentageError": ("mean_absolute_percentage_error", {}, "positive"),
+    "MeanSquaredLogarithmicError": ("mean_squared_logarithmic_error", {}, "positive"),
+    "CosineSimilarity": ("cosine_similarity", {"axis": -1}, "real"),
+    "Huber": ("huber", {"delta": 0.7}, "real"),
+    "LogCosh": ("log_cosh", {}, "real"),
+    "BinaryCrossentropy": ("binary_crossentropy", {"label_smoothing": 0.1}, "binary"),
+    "CategoricalCrossentropy": ("categorical_crossentropy", {"from_logits": True},
+                                "categorical"),
+    "Poisson": ("poisson", {}, "positive"),
+    "KLDivergence": ("kl_divergence", {}, "distributions"),
+    "Hinge": ("hinge", {}, "binary"),
+    "SquaredHinge": ("squared_hinge", {}, "binary"),
+    "CategoricalHinge": ("categorical_hinge", {}, "categorical"),
+}
+
+
+def _inputs(kind, shape, rng):
+    if kind == "positive":
+        return rng.uniform(0.1, 3, shape), rng.uniform(0.1, 3, shape)
+    if kind == "binary":
+        return rng.integers(0, 2, shape), rng.uniform(0.05, 0.95, shape)
+    if kind == "categorical":
+        return np.eye(shape[-1])[rng.integers(0, shape[-1], shape[:-1])], rng.normal(0, 2, shape)
+    if kind == "distributions":
+        return rng.dirichlet(np.ones(shape[-1]), shape[:-1]), rng.dirichlet(np.ones(shape[-1]),
+                                                                            shape[:-1])
+    return rng.normal(0, 1, shape), rng.normal(0, 1, shape)
+
+
+@pytest.mark.behavior("losses.classes.reduction.none", "losses.classes.sample_weight.per_sample")
+@pytest.mark.parametrize("class_name", list(CLASS_FUNCTIONS))
+@given(data=st.data())
+def test_class_is_its_function_weighted_and_averaged(keras, adapter, class_name, data):
+    """For any batch: Class(**kwargs, reduction='none')(y_true, y_pred) equals the function
+    keras.losses.get(name)(y_true, y_pred, **kwargs), and with the default reduction and a
+    per-sample weight w the class gives sum(function values * w) / batch size (the Keras 2
+    LossFunctionWrapper; float32 rounding only)."""
+    name, kwargs, kind = CLASS_FUNCTIONS[class_name]
+    batch = data.draw(st.integers(1, 5), label="batch")
+    features = data.draw(st.integers(2, 4), label="features")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16), label="seed"))
+    y_true, y_pred = (a.astype("float32") for a in _inputs(kind, (batch, features), rng))
+    weight = rng.uniform(0, 2, batch).astype("float32")
+    function = adapter.to_numpy(keras.losses.get(name)(y_true, y_pred, **kwargs))
+    loss_class = getattr(keras.losses, class_name)
+    per_sample = adapter.to_numpy(loss_class(**kwargs, reduction="none")(y_true, y_pred))
+    assert_allclose(per_sample, function, rtol=1e-6, atol=1e-6,
+                    what=f"{class_name}(reduction='none') vs losses.{name}")
+    weighted = adapter.to_numpy(loss_class(**kwargs)(y_true, y_pred, sample_weight=weight))
+    expected = np.sum(function.astype("float64") * weight) / batch
+    assert_allclose(weighted, expected, rtol=1e-5, atol=1e-6,
+                    what=f"{class_name}()(y_true, y_pred, sample_weight) vs the weighted mean")
