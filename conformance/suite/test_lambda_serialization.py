@@ -26,6 +26,7 @@ Lambda configs in another form (_keras3.yaml).
 """
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -278,3 +279,20 @@ def test_lambda_output_shape_tuple_takes_the_batch_of_the_first_input(keras):
     pair = layers.Lambda(lambda x: [x, x], output_shape=[(2,), (4, 6)])
     got = [tuple(shape) for shape in pair.compute_output_shape((3, 5))]
     assert got == [(3, 2), (3, 4, 6)], got
+
+
+@pytest.mark.behavior("layers.lambda.from_config.bytecode")
+@pytest.mark.parametrize("module", ["absent", "not loaded"])
+def test_from_config_without_the_functions_module(keras, adapter, module):
+    # the module only adds globals: a config without it, or naming a module that is not
+    # loaded (tf-keras 2 warns then), still rebuilds a function that needs none
+    config = keras.layers.Lambda(lambda x, factor=2.5: x * factor).get_config()
+    if module == "absent":
+        config.pop("module", None)
+    else:
+        config["module"] = "no_such_module_hg"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        rebuilt = keras.layers.Lambda.from_config(config)
+    assert_allclose(run(rebuilt, adapter), X * 2.5, **TOL,
+                    what=f"Lambda.from_config of a config with its module {module}")
