@@ -15,6 +15,8 @@ hold exactly (a masked sequence gives the last output of the same sequence with 
 steps removed).
 """
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -111,6 +113,17 @@ def test_masked_steps_repeat_the_previous_output(keras, adapter, name):
                                 what=f"{name}: masked step {t} of row {row} vs step {t - 1}")
 
 
+@functools.cache
+def masked_and_short_models(keras, layer_name):
+    """Masking -> RNN and the same RNN alone (shared weights), on sequences of any length: built
+    once per layer type, as building recurrent models dominates this test on tf-keras."""
+    layers = keras.layers
+    rnn = getattr(layers, layer_name)(3)
+    masked = keras.models.Sequential([layers.Input(shape=(None, 2)), layers.Masking(0.0), rnn])
+    short = keras.models.Sequential([layers.Input(shape=(None, 2)), rnn])
+    return masked, short
+
+
 @pytest.mark.behavior("layers.masking.rnn.last_output_equals_truncated")
 @given(data=st.data())
 def test_last_output_of_masked_sequence_equals_truncated_sequence(keras, adapter, data):
@@ -121,10 +134,7 @@ def test_last_output_of_masked_sequence_equals_truncated_sequence(keras, adapter
     seed = data.draw(st.integers(0, 2**16), label="seed")
     x = np.random.default_rng(seed).uniform(0.1, 1, size=(1, steps, 2)).astype("float32")
     x[0, ~np.array(keep)] = 0.0
-    layers = keras.layers
-    rnn = getattr(layers, layer_name)(3)
-    masked = keras.models.Sequential([layers.Input(shape=(steps, 2)), layers.Masking(0.0), rnn])
-    short = keras.models.Sequential([layers.Input(shape=(sum(keep), 2)), rnn])  # same weights
+    masked, short = masked_and_short_models(keras, layer_name)
     assert_allclose(run(masked, adapter, x), run(short, adapter, x[:, np.array(keep)]),
                     rtol=1e-5, atol=1e-6,
                     what=f"Masking -> {layer_name}: masked sequence vs the unmasked steps only")
