@@ -138,3 +138,25 @@ def test_load_model_returns_the_same_compiled_model(keras, tmp_path):
     # "returns a compiled model": it evaluates without compile() and agrees with the original
     assert_allclose(restored.evaluate(X, y, verbose=0), model.evaluate(X, y, verbose=0),
                     rtol=1e-6, atol=1e-7, what="evaluate after load_model")
+
+
+@pytest.mark.behavior("models.serialization.save_load_model_loss_object")
+def test_load_model_keeps_a_loss_object_with_its_arguments(keras, adapter, tmp_path):
+    # A Loss object's arguments change the value: logits (a linear output) with from_logits
+    # and label smoothing. Lost arguments, or the plain function in their place, differ.
+    layers = keras.layers
+    model = keras.models.Sequential([layers.Input(shape=(4,)), layers.Dense(3, name="logits")])
+    loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2)
+    model.compile(optimizer="sgd", loss=loss)
+    y = np.eye(3, dtype="float32")[[0, 1, 2, 0, 1]]
+    path = tmp_path / "loss_object.h5"
+    model.save(str(path))
+    restored = keras.models.load_model(str(path))
+    expected = model.evaluate(X, y, verbose=0)
+    assert_allclose(restored.evaluate(X, y, verbose=0), expected, rtol=1e-6, atol=1e-7,
+                    what="evaluate after load_model of a model compiled with "
+                         "CategoricalCrossentropy(from_logits=True, label_smoothing=0.2)")
+    logits = model.predict(X, verbose=0)
+    plain = float(np.mean(adapter.to_numpy(keras.losses.categorical_crossentropy(
+        adapter.to_tensor(y), adapter.to_tensor(logits)))))
+    assert abs(expected - plain) > 1e-3, "the loss object's arguments made no difference"

@@ -424,8 +424,15 @@ def _nested(value, output_names: list, convert, custom_objects):
 
 def _loss_from_config(spec, prefix, custom_objects):
     if isinstance(spec, dict) and "class_name" in spec:  # a serialized Loss object
-        name = (spec.get("config") or {}).get("name") or _snake(spec["class_name"])
-        return (custom_objects or {}).get(spec["class_name"], name)
+        from reference_impl import losses as losses_mod
+
+        custom = (custom_objects or {}).get(spec["class_name"])
+        if custom is not None:
+            return custom
+        cls = getattr(losses_mod, spec["class_name"], None)
+        if isinstance(cls, type) and issubclass(cls, losses_mod.Loss):  # with its arguments
+            return cls.from_config(dict(spec.get("config") or {}))
+        return (spec.get("config") or {}).get("name") or _snake(spec["class_name"])
     return spec
 
 

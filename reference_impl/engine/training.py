@@ -671,7 +671,11 @@ def _names(value):
         return {k: _names(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_names(v) for v in value]
-    return value if value is None or isinstance(value, str) else getattr(value, "__name__", None)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, losses_mod.Loss):  # a Loss object: rebuilt from its config on load
+        return {"class_name": type(value).__name__, "config": value.get_config()}
+    return getattr(value, "__name__", None)
 
 
 def _custom(value, custom_objects):
