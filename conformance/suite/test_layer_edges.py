@@ -1,0 +1,216 @@
+"""Edges of the core layers that the value and shape tests leave open: default arguments,
+``data_format='channels_first'``, ``keepdims``, ``noise_shape``, windows that do not divide the
+input, error cases, and the dtype a layer keeps.
+
+Expected values are NumPy formulas of the Keras 2 definitions (keras.io/2.x/api/layers):
+a pooling window's max or mean, Flatten's channels-last order, Reshape's -1 inference; each is
+checked on tf-keras 2.21. Inputs are small NumPy arrays from a seeded generator.
+"""
+
+import numpy as np
+import pytest
+
+from conformance.assertions import assert_allclose, assert_array_equal, assert_shape
+
+# The expected values below are one float32 max, or a mean of <= 9 float32 values, computed
+# in another order: a few ulps.
+TOL = dict(rtol=1e-5, atol=1e-6)
+
+
+def _x(*shape, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, size=shape).astype("float32")
+
+
+def _run(adapter, layer, x, **kwargs):
+    return adapter.to_numpy(layer(x, **kwargs))
+
+
+def _pool_1d(x, size, stride, reduce):
+    """Valid-padding 1D pooling of x (batch, steps, channels), as the Keras 2 pooling pages
+    define it: window i covers steps [i * stride, i * stride + size)."""
+    out = (x.shape[1] - size) // stride + 1
+    return np.stack([reduce(x[:, i * stride:i * stride + size], axis=1) for i in range(out)],
+                    axis=1)
+
+
+# -- pooling --------------------------------------------------------------------------------
+@pytest.mark.behavior("layers.edges.pooling1d.defaults")
+@pytest.mark.parametrize("kind, reduce", [("MaxPooling1D", np.max),
+                                          ("AveragePooling1D", np.mean)])
+def test_pooling1d_defaults_are_pool_2_stride_2_valid(keras, adapter, kind, reduce):
+    x = _x(2, 7, 3)  # 7 steps: the last one is dropped by 'valid' windows of 2
+    layer = getattr(keras.layers, kind)(name=f"edge_{kind.lower()}")
+    got = _run(adapter, layer, x)
+    assert_shape(got.shape, (2, 3, 3), f"{kind}() on (2, 7, 3)")
+    assert_allclose(got, _pool_1d(x, 2, 2, reduce), **TOL, what=f"{kind}()")
+    assert layer.name == f"edge_{kind.lower()}", f"got name {layer.name!r} [{kind}(name=...)]"
+
+
+@pytest.mark.behavior("layers.edges.pooling2d.defaults")
+@pytest.mark.parametrize("kind, reduce", [("MaxPooling2D", np.max),
+                                          ("AveragePooling2D", np.mean)])
+def test_pooling2d_defaults_are_pool_2x2_stride_2_valid(keras, adapter, kind, reduce):
+    x = _x(1, 5, 4, 2)
+    layer = getattr(keras.layers, kind)(name=f"edge_{kind.lower()}")
+    got = _run(adapter, layer, x)
+    expected = np.stack([np.stack([reduce(x[:, 2 * i:2 * i + 2, 2 * j:2 * j + 2], axis=(1, 2))
+                                   for j in range(2)], axis=1) for i in range(2)], axis=1)
+    assert_allclose(got, expected, **TOL, what=f"{kind}() on (1, 5, 4, 2)")
+    assert layer.name == f"edge_{kind.lower()}", f"got name {layer.name!r} [{kind}(name=...)]"
+
+
+@pytest.mark.behavior("layers.edges.pooling1d.strides_none_is_pool_size")
+@pytest.mark.parametrize("kind, reduce", [("MaxPooling1D", np.max),
+                                          ("AveragePooling1D", np.mean)])
+def test_pooling1d_strides_none_is_pool_size_on_non_dividing_input(keras, adapter, kind,
+                                                                   reduce):
+    x = _x(2, 8, 2, seed=1)  # windows of 3 over 8 steps: 2 windows, 2 steps left over
+    got = _run(adapter, getattr(keras.layers, kind)(pool_size=3, strides=None), x)
+    assert_allclose(got, _pool_1d(x, 3, 3, reduce), **TOL, what=f"{kind}(3, strides=None)")
+
+
+@pytest.mark.behavior("layers.edges.pooling.channels_first")
+@pytest.mark.parametrize("kind, reduce", [("MaxPooling1D", np.max),
+                                          ("AveragePooling1D", np.mean)])
+def test_pooling1d_channels_first_pools_the_last_axis(keras, adapter, kind, reduce):
+    x = _x(2, 3, 6, seed=2)  # (batch, channels, steps)
+    layer = getattr(keras.layers, kind)(pool_size=2, data_format="channels_first")
+    got = _run(adapter, layer, x)
+    expected = _pool_1d(x.transpose(0, 2, 1), 2, 2, reduce).transpose(0, 2, 1)
+    assert_allclose(got, expected, **TOL, what=f"{kind}(data_format='channels_first')")
+    assert_shape(layer.compute_output_shape((None, 3, 6)), (None, 3, 3),
+                 f"{kind}(channels_first).compute_output_shape")
+
+
+# -- global pooling ---------------------------------------------------------------------------
+GLOBAL = [("GlobalAveragePooling1D", np.mean, 1), ("GlobalMaxPooling1D", np.max, 1),
+          ("GlobalAveragePooling2D", np.mean, 2), ("GlobalMaxPooling2D", np.max, 2)]
+
+
+@pytest.mark.behavior("layers.edges.global_pooling.channels_first")
+@pytest.mark.parametrize("kind, reduce, rank", GLOBAL)
+def test_global_pooling_channels_first_reduces_the_trailing_axes(keras, adapter, kind, reduce,
+                                                                  rank):
+    x = _x(2, 3, *(4,) * rank, seed=3)  # (batch, channels, *spatial)
+    layer = getattr(keras.layers, kind)(data_format="channels_first")
+    axes = tuple(range(2, 2 + rank))
+    assert_allclose(_run(adapter, layer, x), reduce(x, axis=axes), **TOL,
+                    what=f"{kind}(data_format='channels_first')")
+
+
+@pytest.mark.behavior("layers.edges.global_pooling.keepdims")
+@pytest.mark.parametrize("kind, reduce, rank", GLOBAL)
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_global_pooling_keepdims_keeps_the_reduced_axes_as_1(keras, adapter, kind, reduce, rank,
+                                                             data_format):
+    x = _x(2, 3, *(4,) * rank, seed=4)
+    layer = getattr(keras.layers, kind)(data_format=data_format, keepdims=True)
+    first = 1 if data_format == "channels_last" else 2
+    axes = tuple(range(first, first + rank))
+    expected = reduce(x, axis=axes, keepdims=True)
+    assert_allclose(_run(adapter, layer, x), expected, **TOL, what=f"{kind}(keepdims=True)")
+    assert_shape(layer.compute_output_shape((None, *x.shape[1:])), (None, *expected.shape[1:]),
+                 f"{kind}(keepdims=True, {data_format}).compute_output_shape")
+
+
+@pytest.mark.behavior("layers.edges.global_pooling.wrong_rank_raises")
+@pytest.mark.parametrize("kind, rank", [("GlobalMaxPooling1D", 1), ("GlobalAveragePooling2D", 2)])
+def test_global_pooling_on_an_input_of_the_wrong_rank_raises(keras, kind, rank):
+    bad = rank + 3  # one axis too many
+    with pytest.raises(ValueError, match=f"expected ndim={rank + 2}, found ndim={bad}"):
+        getattr(keras.layers, kind)()(keras.Input(shape=(2,) * (bad - 1)))
+
+
+@pytest.mark.behavior("layers.edges.global_average_pooling1d.mask")
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_global_average_pooling1d_mask_leaves_masked_steps_out(keras, adapter, data_format,
+                                                               keepdims):
+    x = _x(2, 4, 3, seed=5)  # channels_last (batch, steps, channels)
+    mask = np.array([[True, True, False, True], [True, False, False, False]])
+    w = mask[:, :, None].astype("float32")
+    expected = (x * w).sum(axis=1, keepdims=keepdims) / w.sum(axis=1, keepdims=keepdims)
+    if data_format == "channels_first":
+        x = x.transpose(0, 2, 1)
+        expected = expected.transpose(0, 2, 1) if keepdims else expected
+    layer = keras.layers.GlobalAveragePooling1D(data_format=data_format, keepdims=keepdims)
+    got = layer(x, mask=adapter.to_tensor(mask))
+    got = adapter.to_numpy(got)
+    assert got.dtype == np.float32, f"got dtype {got.dtype}, expected float32 [masked mean]"
+    assert_allclose(got, expected, **TOL,
+                    what=f"GlobalAveragePooling1D({data_format}, keepdims={keepdims}) + mask")
+
+
+# -- flatten and reshape ----------------------------------------------------------------------
+@pytest.mark.behavior("layers.edges.flatten.channels_first")
+@pytest.mark.parametrize("shape", [(2, 3, 4), (2, 3, 2, 2), (2, 5)])
+def test_flatten_channels_first_gives_the_channels_last_order(keras, adapter, shape):
+    x = _x(*shape, seed=6)
+    got = _run(adapter, keras.layers.Flatten(data_format="channels_first"), x)
+    # channels first: (batch, channels, *spatial); Keras 2 moves the channels last first
+    channels_last = np.moveaxis(x, 1, -1) if x.ndim > 2 else x
+    assert_array_equal(got, channels_last.reshape(shape[0], -1),
+                       f"Flatten(data_format='channels_first') on {shape}")
+
+
+@pytest.mark.behavior("layers.edges.reshape.unknown_dimension")
+@pytest.mark.parametrize("target, expected", [((-1, 2), (6, 2)), ((3, -1), (3, 4)),
+                                              ((-1, 1), (12, 1)), ((2, -1, 3), (2, 2, 3))])
+def test_reshape_infers_the_minus_one_dimension(keras, adapter, target, expected):
+    x = _x(2, 12, seed=7)
+    layer = keras.layers.Reshape(target)
+    assert_shape(layer.compute_output_shape((None, 12)), (None, *expected),
+                 f"Reshape({target}).compute_output_shape((None, 12))")
+    assert_array_equal(_run(adapter, layer, x), x.reshape(2, *expected), f"Reshape({target})")
+
+
+@pytest.mark.behavior("layers.edges.reshape.unknown_input_dimension")
+def test_reshape_output_shape_with_an_unknown_input_dimension(keras):
+    layer = keras.layers.Reshape((-1, 2))
+    assert_shape(layer.compute_output_shape((None, None, 2)), (None, None, 2),
+                 "Reshape((-1, 2)).compute_output_shape((None, None, 2))")
+    layer = keras.layers.Reshape((4, 2))
+    assert_shape(layer.compute_output_shape((None, None, 2)), (None, 4, 2),
+                 "Reshape((4, 2)).compute_output_shape((None, None, 2))")
+
+
+@pytest.mark.behavior("layers.edges.reshape.invalid_target_raises")
+@pytest.mark.parametrize("target", [(-1, -1), (-1, 5), (5, 3), (-1, 0)])
+def test_reshape_to_an_impossible_target_raises(keras, target):
+    with pytest.raises(ValueError):
+        keras.layers.Reshape(target).compute_output_shape((None, 12))
+
+
+# -- dropout and masking ----------------------------------------------------------------------
+@pytest.mark.behavior("layers.edges.dropout.noise_shape")
+def test_dropout_noise_shape_shares_the_mask_along_size_1_axes(keras, adapter):
+    x = np.ones((4, 5, 6), "float32")
+    layer = keras.layers.Dropout(0.5, noise_shape=(None, 1, 6), seed=3)
+    got = _run(adapter, layer, x, training=True)
+    assert got.dtype == np.float32, f"got dtype {got.dtype}, expected float32 [Dropout]"
+    assert set(np.unique(got)) <= {0.0, 2.0}, f"got values {np.unique(got)}, expected 0 or 2"
+    assert_array_equal(got, np.broadcast_to(got[:, :1], got.shape),
+                       "Dropout(noise_shape=(None, 1, 6)): one mask for every step")
+    kept = got[:, 0] != 0
+    assert 0 < kept.sum() < kept.size, f"kept {kept.sum()} of {kept.size} units [rate 0.5]"
+    assert len({tuple(row) for row in kept}) > 1, "the mask should differ between samples"
+
+
+@pytest.mark.behavior("layers.edges.dropout.rate_zero")
+def test_dropout_rate_zero_in_training_is_the_identity(keras, adapter):
+    x = _x(3, 4, seed=8)
+    assert_array_equal(_run(adapter, keras.layers.Dropout(0.0), x, training=True), x,
+                       "Dropout(0.0)(x, training=True)")
+
+
+@pytest.mark.behavior("layers.edges.masking.default_mask_value")
+def test_masking_default_mask_value_is_zero(keras, adapter):
+    x = _x(2, 3, 2, seed=9)
+    x[0, 1] = 0.0
+    x[1, 2] = 1.0  # not masked by default
+    got = _run(adapter, keras.layers.Masking(), x)
+    assert got.dtype == np.float32, f"got dtype {got.dtype}, expected float32 [Masking]"
+    assert_array_equal(got, x, "Masking() output (masked steps are already zero)")
+    mask = adapter.to_numpy(keras.layers.Masking().compute_mask(adapter.to_tensor(x)))
+    assert_array_equal(mask, [[True, False, True], [True, True, True]],
+                       "Masking().compute_mask")
