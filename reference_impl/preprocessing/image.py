@@ -19,26 +19,30 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".tif", ".tiff")
 
 # -- transforms ------------------------------------------------------------------------------
 def _fill_index(index, size, mode):
-    """Indices outside [0, size) mapped by the fill mode; None where 'constant' applies."""
-    if mode == "nearest":
-        return np.clip(index, 0, size - 1), None
-    if mode == "wrap":
-        return np.mod(index, size), None
+    """Integer indices outside [0, size) mapped into it by the fill mode."""
+    if mode == "wrap":  # abcdabcd|abcd|abcdabcd, as documented
+        return np.mod(index, size)
     if mode == "reflect":  # abcddcba|abcd|dcbaabcd
         period = 2 * size
         index = np.mod(index, period)
-        return np.where(index >= size, period - 1 - index, index), None
-    outside = (index < 0) | (index >= size)
-    return np.clip(index, 0, size - 1), outside
+        return np.where(index >= size, period - 1 - index, index)
+    # 'nearest' (aaaaaaaa|abcd|dddddddd); 'constant' replaces the points outside afterwards
+    return np.clip(index, 0, size - 1)
 
 
 def affine_resample(channel, matrix, offset, fill_mode="nearest", cval=0.0, order=1):
-    """out[o] = channel(matrix @ o + offset) for every output pixel o of a 2-D array."""
+    """out[o] = channel(matrix @ o + offset) for every output pixel o of a 2-D array, as
+    scipy.ndimage.affine_transform (which Keras 2 calls): order 0 takes the nearest pixel
+    (halves round up), order 1 interpolates bilinearly; with 'constant' every sample point
+    outside [0, size - 1] on either axis is ``cval``."""
+    if fill_mode not in ("constant", "nearest", "reflect", "wrap"):
+        raise ValueError(f"Invalid fill_mode: {fill_mode}")
     rows, cols = channel.shape
     grid = np.indices((rows, cols), dtype="float64").reshape(2, -1)
     src = matrix @ grid + offset[:, None]
+    outside = (src[0] < 0) | (src[0] > rows - 1) | (src[1] < 0) | (src[1] > cols - 1)
     if order == 0:
-        src = np.round(src)
+        src = np.floor(src + 0.5)
     base = np.floor(src)
     frac = src - base
     base = base.astype("int64")
@@ -46,19 +50,31 @@ def affine_resample(channel, matrix, offset, fill_mode="nearest", cval=0.0, orde
     for dr in (0, 1):
         for dc in (0, 1):
             weight = (frac[0] if dr else 1 - frac[0]) * (frac[1] if dc else 1 - frac[1])
-            r, r_out = _fill_index(base[0] + dr, rows, fill_mode)
-            c, c_out = _fill_index(base[1] + dc, cols, fill_mode)
-            value = channel[r, c].astype("float64")
-            if fill_mode == "constant":
-                value = np.where(r_out | c_out, cval, value)
-            out += weight * value
+            r = _fill_index(base[0] + dr, rows, fill_mode)
+            c = _fill_index(base[1] + dc, cols, fill_mode)
+            out += weight * channel[r, c].astype("float64")
+    if fill_mode == "constant":
+        out = np.where(outside, cval, out)
     return out.reshape(rows, cols)
 
 
 def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis=1, col_axis=2,
                            channel_axis=0, fill_mode="nearest", cval=0.0, order=1):
-    """Rotate by ``theta`` degrees, shift by (tx rows, ty columns), shear by ``shear`` degrees
-    and zoom by (zx, zy) about the image centre; a 3-D image keeps its shape."""
+    """Rotate by ``theta`` degrees, shift by ``tx`` (width) and ``ty`` (height) pixels, shear by
+    ``shear`` degrees and zoom by ``zx`` (width) and ``zy`` (height) a 3-D image; same shape.
+
+    As Keras 2: the matrices are written for (x, y) = (column, row) coordinates, composed
+    rotation @ shift @ shear @ zoom, and applied about the point (x, y) = ((h - 1) / 2,
+    (w - 1) / 2), h and w being the number of rows and columns: the image's centre only when it
+    is square (transform_matrix_offset_center(matrix, h, w) in tf-keras)."""
+    if len({row_axis, col_axis, channel_axis}) != 3:
+        raise ValueError("'row_axis', 'col_axis', and 'channel_axis' must be distinct")
+    if {row_axis, col_axis, channel_axis} != {0, 1, 2}:
+        raise ValueError(f"Invalid axis' indices: {({row_axis, col_axis, channel_axis})}")
+    if x.ndim != 3:
+        raise ValueError("Input arrays must be multi-channel 2D images.")
+    if channel_axis not in (0, 2):
+        raise ValueError("Channels are allowed and the first and last dimensions.")
     matrices = []
     if theta:
         t = np.deg2rad(theta)
@@ -77,18 +93,38 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
     for m in matrices[1:]:
         transform = transform @ m
     h, w = x.shape[row_axis], x.shape[col_axis]
-    cy, cx = h / 2 - 0.5, w / 2 - 0.5  # about the centre: offset, transform, offset back
-    to_centre = np.array([[1, 0, cy], [0, 1, cx], [0, 0, 1]])
-    from_centre = np.array([[1, 0, -cy], [0, 1, -cx], [0, 0, 1]])
+    ox, oy = h / 2 - 0.5, w / 2 - 0.5
+    to_centre = np.array([[1, 0, ox], [0, 1, oy], [0, 0, 1]])
+    from_centre = np.array([[1, 0, -ox], [0, 1, -oy], [0, 0, 1]])
     transform = to_centre @ transform @ from_centre
+    if col_axis > row_axis:  # planes are (row, col) = (y, x) arrays: swap the coordinates
+        transform = transform[[1, 0, 2]][:, [1, 0, 2]]
     planes = np.moveaxis(x, channel_axis, 0)
-    if col_axis < row_axis:  # the matrix is written for (row, col) coordinates
-        planes = np.swapaxes(planes, 1, 2)
     out = np.stack([affine_resample(p, transform[:2, :2], transform[:2, 2], fill_mode, cval,
                                     order) for p in planes])
-    if col_axis < row_axis:
-        out = np.swapaxes(out, 1, 2)
     return np.moveaxis(out, 0, channel_axis).astype(x.dtype)
+
+
+def apply_channel_shift(x, intensity, channel_axis=0):
+    """``x + intensity`` clipped to the minimum and maximum of ``x``."""
+    del channel_axis  # every channel gets the same shift and the same (global) bounds
+    return np.clip(x + intensity, np.min(x), np.max(x)).astype(x.dtype)
+
+
+def apply_brightness_shift(x, brightness, scale=True):
+    """PIL's ImageEnhance.Brightness(brightness) of ``array_to_img(x)``, as an array: an 8-bit
+    image, so values are truncated to integers and clipped to [0, 255]. Values outside [0, 255]
+    (or ``scale``) map the image's range to [0, 255] first, and back after unless ``scale``."""
+    from PIL import ImageEnhance
+
+    x_min, x_max = np.min(x), np.max(x)
+    local_scale = x_min < 0 or x_max > 255
+    img = ImageEnhance.Brightness(array_to_img(x, scale=local_scale or scale)).enhance(
+        brightness)
+    x = img_to_array(img)
+    if not scale and local_scale:
+        x = x / 255 * (x_max - x_min) + x_min
+    return x
 
 
 def flip_axis(x, axis):
@@ -116,8 +152,6 @@ class ImageDataGenerator:
         if validation_split and not 0 < validation_split < 1:
             raise ValueError("`validation_split` must be strictly between 0 and 1. "
                              f" Received: {validation_split}")
-        if fill_mode not in ("constant", "nearest", "reflect", "wrap"):
-            raise ValueError(f"Invalid fill_mode: {fill_mode}")
         self.featurewise_center, self.samplewise_center = featurewise_center, samplewise_center
         self.featurewise_std_normalization = featurewise_std_normalization
         self.samplewise_std_normalization = samplewise_std_normalization
@@ -132,14 +166,18 @@ class ImageDataGenerator:
         self.dtype = dtype or backend.floatx()
         self.channel_axis, self.row_axis, self.col_axis = (
             (3, 1, 2) if data_format == "channels_last" else (1, 2, 3))
-        if np.isscalar(zoom_range):
+        if isinstance(zoom_range, float | int):
             self.zoom_range = [1 - zoom_range, 1 + zoom_range]
-        elif len(zoom_range) == 2:
+        elif len(zoom_range) == 2 and all(isinstance(z, float | int) for z in zoom_range):
             self.zoom_range = [zoom_range[0], zoom_range[1]]
         else:
             raise ValueError("`zoom_range` should be a float or a tuple or list of two floats. "
                              f"Received: {zoom_range}")
-        self.mean = self.std = self.principal_components = None
+        if brightness_range is not None and (not isinstance(brightness_range, tuple | list)
+                                             or len(brightness_range) != 2):
+            raise ValueError("`brightness_range should be tuple or list of two floats. "
+                             f"Received: {brightness_range}")
+        self.mean = self.std = self.zca_whitening_matrix = None
         # as Keras 2 (with a warning there): ZCA and std normalization imply centering, and ZCA
         # replaces the feature-wise std normalization
         if zca_whitening:
@@ -151,15 +189,19 @@ class ImageDataGenerator:
 
     # statistics ------------------------------------------------------------------------------
     def fit(self, x, augment=False, rounds=1, seed=None):
-        """Feature-wise mean and std (per channel, over samples, rows and columns) of ``x``."""
-        x = np.asarray(x, dtype=self.dtype)
+        """Feature-wise mean and std (per channel, over samples, rows and columns) and the ZCA
+        whitening matrix of ``x`` times ``rescale`` (or of ``rounds`` random transformations
+        of it with ``augment``)."""
+        x = np.array(x, dtype=self.dtype)  # a copy: fit leaves its argument alone
         if x.ndim != 4:
             raise ValueError(f"Input to `.fit()` should have rank 4. Got array with shape: "
                              f"{x.shape}")
+        if self.rescale:
+            x *= self.rescale
         if augment:
             rng = np.random.RandomState(seed)
             x = np.concatenate([np.stack([self.random_transform(s, rng=rng) for s in x])
-                                for _ in range(rounds)])
+                                for _ in range(rounds)]).astype(self.dtype)
         shape = [1, 1, 1]
         shape[self.channel_axis - 1] = x.shape[self.channel_axis]
         axes = (0, self.row_axis, self.col_axis)
@@ -170,42 +212,45 @@ class ImageDataGenerator:
             self.std = np.std(x, axis=axes).reshape(shape)
             x = x / (self.std + 1e-6)
         if self.zca_whitening:
+            # the singular values s of the data are sqrt(n) times the square roots of the
+            # eigenvalues of its second moment; Keras 2 adds zca_epsilon to s itself
             flat = x.reshape(len(x), -1)
-            sigma = flat.T @ flat / len(flat)
-            u, s, _ = np.linalg.svd(sigma)
-            self.principal_components = (u * (1.0 / np.sqrt(s + self.zca_epsilon))) @ u.T
+            u, s, _ = np.linalg.svd(flat.T, full_matrices=False)
+            self.zca_whitening_matrix = (u * (np.sqrt(len(x)) / (s + self.zca_epsilon))) @ u.T
 
     def standardize(self, x):
         """Preprocessing function, rescale, then sample-wise and feature-wise normalization of
-        one image or a batch."""
+        one image or a batch, in place as in Keras 2 (the statistics come from ``fit``)."""
         if self.preprocessing_function:
             x = self.preprocessing_function(x)
         if self.rescale:
-            x = x * self.rescale
+            x *= self.rescale
         if self.samplewise_center:
-            x = x - np.mean(x, keepdims=True)
+            x -= np.mean(x, keepdims=True)
         if self.samplewise_std_normalization:
-            x = x / (np.std(x, keepdims=True) + 1e-6)
+            x /= np.std(x, keepdims=True) + 1e-6
         if self.featurewise_center and self.mean is not None:
-            x = x - self.mean
+            x -= self.mean
         if self.featurewise_std_normalization and self.std is not None:
-            x = x / (self.std + 1e-6)
-        if self.zca_whitening and self.principal_components is not None:
-            x = (x.reshape(-1, np.prod(x.shape[-3:])) @ self.principal_components).reshape(
+            x /= self.std + 1e-6
+        if self.zca_whitening and self.zca_whitening_matrix is not None:
+            x = (x.reshape(-1, np.prod(x.shape[-3:])) @ self.zca_whitening_matrix).reshape(
                 x.shape)
         return x
 
     # augmentation ----------------------------------------------------------------------------
     @staticmethod
     def _shift(value, size, rng):
-        """A shift in pixels: an int n is an integer in (-n, n), a float < 1 a fraction of
-        ``size``, a float >= 1 a number of pixels, an array one of its elements."""
-        if isinstance(value, int | np.integer):
-            return rng.randint(-int(value) + 1, int(value))
-        if np.isscalar(value):
+        """A shift drawn as Keras 2 does: an int n gives an integer in (-n, n) and a 1-D
+        array-like one of its elements, each with a random sign; a float a number in
+        [-value, value). Values all below 1 are fractions of ``size``."""
+        try:
+            shift = rng.choice(value) * rng.choice([-1, 1])
+        except ValueError:  # a float: choice takes only an int or a 1-D array-like
             shift = rng.uniform(-value, value)
-            return shift * size if value < 1 else shift
-        return rng.choice(np.asarray(value))
+        if np.max(value) < 1:
+            shift *= size
+        return shift
 
     def get_random_transform(self, img_shape, seed=None, rng=None):
         """The parameters of one random transformation of an image of shape ``img_shape``."""
@@ -213,8 +258,12 @@ class ImageDataGenerator:
         rows, cols = img_shape[self.row_axis - 1], img_shape[self.col_axis - 1]
         theta = rng.uniform(-self.rotation_range, self.rotation_range) if (
             self.rotation_range) else 0
-        tx = self._shift(self.height_shift_range, rows, rng) if self.height_shift_range else 0
-        ty = self._shift(self.width_shift_range, cols, rng) if self.width_shift_range else 0
+        # tx and ty shift in the x (width) and y (height) directions (apply_transform's
+        # documentation). Keras 2 draws tx from height_shift_range and ty from
+        # width_shift_range, so that its width shift moves the image vertically: not followed
+        # here (keras-team/tf-keras#310)
+        tx = self._shift(self.width_shift_range, cols, rng) if self.width_shift_range else 0
+        ty = self._shift(self.height_shift_range, rows, rng) if self.height_shift_range else 0
         shear = rng.uniform(-self.shear_range, self.shear_range) if self.shear_range else 0
         if self.zoom_range[0] == 1 and self.zoom_range[1] == 1:
             zx = zy = 1
@@ -228,9 +277,6 @@ class ImageDataGenerator:
             params["channel_shift_intensity"] = rng.uniform(-self.channel_shift_range,
                                                             self.channel_shift_range)
         if self.brightness_range is not None:
-            if len(self.brightness_range) != 2:
-                raise ValueError("`brightness_range should be tuple or list of two floats. "
-                                 f"Received: {self.brightness_range}")
             params["brightness"] = rng.uniform(*self.brightness_range)
         return params
 
@@ -244,14 +290,13 @@ class ImageDataGenerator:
                                    fill_mode=self.fill_mode, cval=self.cval,
                                    order=self.interpolation_order)
         if p.get("channel_shift_intensity") is not None:
-            low, high = np.min(x), np.max(x)
-            x = np.clip(x + p["channel_shift_intensity"], low, high).astype(x.dtype)
+            x = apply_channel_shift(x, p["channel_shift_intensity"], channel)
         if p.get("flip_horizontal", False):
             x = flip_axis(x, col)
         if p.get("flip_vertical", False):
             x = flip_axis(x, row)
         if p.get("brightness") is not None:
-            x = (x * p["brightness"]).astype(x.dtype)
+            x = apply_brightness_shift(x, p["brightness"], scale=False)
         return x
 
     def random_transform(self, x, seed=None, rng=None):
@@ -376,7 +421,7 @@ class NumpyArrayIterator(Iterator):
 
     def _batch(self, indices, rng):
         gen = self.image_data_generator
-        batch = np.stack([gen.standardize(gen.random_transform(self.x[i], rng=rng))
+        batch = np.stack([gen.standardize(gen.random_transform(self.x[i].copy(), rng=rng))
                           for i in indices]).astype(gen.dtype)
         if self.y is None:
             return batch if self.sample_weight is None else (batch, None,
