@@ -82,6 +82,17 @@ def test_pooling1d_channels_first_pools_the_last_axis(keras, adapter, kind, redu
                  f"{kind}(channels_first).compute_output_shape")
 
 
+@pytest.mark.behavior("layers.edges.pooling.channels_first")
+@pytest.mark.parametrize("kind, reduce", [("MaxPooling2D", np.max),
+                                          ("AveragePooling2D", np.mean)])
+def test_pooling2d_channels_first_pools_the_last_two_axes(keras, adapter, kind, reduce):
+    x = _x(2, 3, 4, 2, seed=2)  # (batch, channels, rows, cols)
+    layer = getattr(keras.layers, kind)(pool_size=2, data_format="channels_first")
+    expected = reduce(x.reshape(2, 3, 2, 2, 1, 2), axis=(3, 5))
+    assert_allclose(_run(adapter, layer, x), expected, **TOL,
+                    what=f"{kind}(2, data_format='channels_first') on (2, 3, 4, 2)")
+
+
 # -- global pooling ---------------------------------------------------------------------------
 GLOBAL = [("GlobalAveragePooling1D", np.mean, 1), ("GlobalMaxPooling1D", np.max, 1),
           ("GlobalAveragePooling2D", np.mean, 2), ("GlobalMaxPooling2D", np.max, 2)]
@@ -214,3 +225,90 @@ def test_masking_default_mask_value_is_zero(keras, adapter):
     mask = adapter.to_numpy(keras.layers.Masking().compute_mask(adapter.to_tensor(x)))
     assert_array_equal(mask, [[True, False, True], [True, True, True]],
                        "Masking().compute_mask")
+
+
+# -- merge ------------------------------------------------------------------------------------
+@pytest.mark.behavior("layers.edges.merge.broadcast_shapes")
+@pytest.mark.parametrize("a, b, expected", [
+    ((None, 3), (4, 1), (None, 4, 3)), ((4, 3), (None, 3), (None, 4, 3)),
+    ((1, 3), (None, 3), (None, None, 3)), ((4, 1), (4, 3), (None, 4, 3)),
+    ((4, 3), (4, 1), (None, 4, 3)), ((4, 3), (3,), (None, 4, 3))])
+def test_add_output_shape_broadcasts_unknown_and_size_1_axes(keras, a, b, expected):
+    out = keras.layers.Add()([keras.Input(shape=a), keras.Input(shape=b)])
+    assert_shape(out.shape, expected, f"Add()([Input({a}), Input({b})]).shape")
+
+
+@pytest.mark.behavior("layers.edges.merge.broadcast_values")
+@pytest.mark.parametrize("kind, op", [("Add", np.add), ("Multiply", np.multiply),
+                                      ("Maximum", np.maximum), ("Subtract", np.subtract)])
+def test_elementwise_merge_broadcasts_inputs_of_another_rank_or_size_1(keras, adapter, kind, op):
+    a, b = _x(2, 4, 3, seed=10), _x(2, 3, seed=11)  # b gains an axis after the batch axis
+    got = _run(adapter, getattr(keras.layers, kind)(), [a, b])
+    assert_allclose(got, op(a, b[:, None, :]), **TOL, what=f"{kind}() of (2, 4, 3), (2, 3)")
+    c = _x(2, 4, 1, seed=12)
+    got = _run(adapter, getattr(keras.layers, kind)(), [c, a])
+    assert_allclose(got, op(c, a), **TOL, what=f"{kind}() of (2, 4, 1), (2, 4, 3)")
+
+
+@pytest.mark.behavior("layers.edges.merge.compute_output_shape_batch")
+def test_merge_compute_output_shape_keeps_a_known_batch_size(keras):
+    layer = keras.layers.Add()
+    assert_shape(layer.compute_output_shape([(2, 3), (2, 3)]), (2, 3),
+                 "Add().compute_output_shape([(2, 3), (2, 3)])")
+    assert_shape(layer.compute_output_shape([(None, 3), (2, 3)]), (2, 3),
+                 "Add().compute_output_shape([(None, 3), (2, 3)])")
+
+
+@pytest.mark.behavior("layers.edges.merge.single_input")
+def test_add_of_a_single_input_is_that_input(keras, adapter):
+    a = _x(2, 3, seed=13)
+    assert_array_equal(_run(adapter, keras.layers.Add(), [a]), a, "Add()([a])")
+
+
+@pytest.mark.behavior("layers.edges.merge.incompatible_shapes_raise")
+def test_elementwise_merge_of_incompatible_arrays_raises(keras):
+    a, b = np.ones((2, 3), "float32"), np.ones((2, 4), "float32")
+    with pytest.raises(ValueError, match="Inputs have incompatible shapes"):
+        keras.layers.Add()([a, b])
+
+
+@pytest.mark.behavior("layers.edges.merge.input_count_errors")
+def test_subtract_and_dot_need_exactly_two_inputs(keras):
+    inputs = [keras.Input(shape=(3,)) for _ in range(3)]
+    with pytest.raises(ValueError, match="exactly 2 inputs"):
+        keras.layers.Subtract()(inputs)
+    with pytest.raises(ValueError, match="exactly 2 inputs"):
+        keras.layers.Subtract()(inputs[:1])
+    with pytest.raises(ValueError, match="2 inputs"):
+        keras.layers.Dot(axes=1)(inputs)
+    with pytest.raises(ValueError, match=r"3\b.*!= 4"):
+        keras.layers.Dot(axes=1)([keras.Input(shape=(3,)), keras.Input(shape=(4,))])
+    with pytest.raises(ValueError):
+        keras.layers.Dot(axes=(1, 1, 1))(inputs[:2])
+
+
+@pytest.mark.behavior("layers.edges.merge.dot_output_shape")
+@pytest.mark.parametrize("axes, a, b, expected", [
+    (-1, (2, 3), (4, 3), (None, 2, 4)), ((1, 2), (2, 3), (4, 2), (None, 3, 4)),
+    (1, (2, 3), (2,), (None, 3)), (1, (3,), (3,), (None, 1))])
+def test_dot_output_shape_drops_the_contracted_axes(keras, adapter, axes, a, b, expected):
+    layer = keras.layers.Dot(axes=axes)
+    assert_shape(layer.compute_output_shape([(None, *a), (None, *b)]), expected,
+                 f"Dot(axes={axes}).compute_output_shape")
+    x, y = _x(2, *a, seed=14), _x(2, *b, seed=15)
+    ax = (axes, axes) if isinstance(axes, int) else axes
+    expected_values = np.stack([np.tensordot(x[i], y[i], axes=(ax[0] % x.ndim - 1,
+                                                               ax[1] % y.ndim - 1))
+                                for i in range(2)]).reshape(2, *expected[1:])
+    assert_allclose(_run(adapter, layer, [x, y]), expected_values, **TOL,
+                    what=f"Dot(axes={axes}) of {(2, *a)}, {(2, *b)}")
+
+
+@pytest.mark.behavior("layers.edges.merge.dot_function")
+def test_dot_function_defaults_to_no_normalization_and_takes_layer_kwargs(keras, adapter):
+    a, b = np.full((1, 2), 2.0, "float32"), np.ones((1, 2), "float32")
+    assert_allclose(adapter.to_numpy(keras.layers.dot([a, b], axes=1)), [[4.0]], **TOL,
+                    what="dot([2, 2], [1, 1], axes=1)")
+    inputs = [keras.Input(shape=(2,)), keras.Input(shape=(2,))]
+    model = keras.Model(inputs, keras.layers.dot(inputs, axes=1, name="edge_dot"))
+    assert model.layers[-1].name == "edge_dot", f"got {[lay.name for lay in model.layers]}"
