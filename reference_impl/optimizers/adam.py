@@ -1,5 +1,7 @@
 """Adam and its variants Adamax (infinity norm) and Nadam (Nesterov momentum)."""
 
+import math
+
 import numpy as np
 
 from reference_impl.optimizers.base import Optimizer
@@ -16,16 +18,26 @@ class Adam(Optimizer):
 
     def update(self, variable, grad):
         step = self.iterations + 1
-        lr = (self.current_learning_rate() * np.sqrt(1 - self.beta_2 ** step)
+        # a Python float: a NumPy float64 scalar would promote the float32 arrays to float64
+        lr = (self.current_learning_rate() * math.sqrt(1 - self.beta_2 ** step)
               / (1 - self.beta_1 ** step))
         m, v = self.slot(variable, "m"), self.slot(variable, "v")
-        m += (grad - m) * (1 - self.beta_1)
-        v += (grad * grad - v) * (1 - self.beta_2)
+        scratch = grad - m  # one scratch array, reused by every step below
+        scratch *= 1 - self.beta_1
+        m += scratch  # m += (g - m) * (1 - b1)
+        np.multiply(grad, grad, out=scratch)
+        scratch -= v
+        scratch *= 1 - self.beta_2
+        v += scratch  # v += (g * g - v) * (1 - b2)
         if self.amsgrad:
             v_max = self.slot(variable, "vhat")
             np.maximum(v_max, v, out=v_max)
             v = v_max
-        return variable.data - lr * m / (np.sqrt(v) + self.epsilon)
+        step = m * lr
+        np.sqrt(v, out=scratch)
+        scratch += self.epsilon
+        step /= scratch
+        variable.data -= step  # w -= lr * m / (sqrt(v) + epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
@@ -46,7 +58,7 @@ class Adamax(Optimizer):
         m += (grad - m) * (1 - self.beta_1)
         np.maximum(self.beta_2 * u, np.abs(grad), out=u)
         lr = self.current_learning_rate() / (1 - self.beta_1 ** step)
-        return variable.data - lr * m / (u + self.epsilon)
+        variable.data -= lr * m / (u + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
@@ -81,8 +93,7 @@ class Nadam(Optimizer):
         m_hat = (self._u_next * m / (1 - self._u_product * self._u_next)
                  + (1 - self._u_t) * grad / (1 - self._u_product))
         v_hat = v / (1 - self.beta_2 ** step)
-        return variable.data - self.current_learning_rate() * m_hat / (
-            np.sqrt(v_hat) + self.epsilon)
+        variable.data -= self.current_learning_rate() * m_hat / (np.sqrt(v_hat) + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -24,20 +24,30 @@ class RMSprop(Optimizer):
         self.rho, self.momentum, self.epsilon, self.centered = rho, momentum, epsilon, centered
 
     def update(self, variable, grad):
-        lr = self.current_learning_rate()
         mean_square = self.slot(variable, "rms")
-        mean_square[...] = self.rho * mean_square + (1 - self.rho) * grad * grad
-        denominator = mean_square
+        scratch = grad * grad  # one scratch array, reused below
+        scratch *= 1 - self.rho
+        mean_square *= self.rho
+        mean_square += scratch  # ms = rho * ms + (1 - rho) * g ** 2
         if self.centered:
             mean = self.slot(variable, "mg")
-            mean[...] = self.rho * mean + (1 - self.rho) * grad
-            denominator = mean_square - mean * mean
-        increment = lr * grad / np.sqrt(denominator + self.epsilon)
+            mean *= self.rho
+            mean += (1 - self.rho) * grad
+            np.multiply(mean, mean, out=scratch)
+            np.subtract(mean_square, scratch, out=scratch)  # ms - mg ** 2
+        else:
+            scratch[...] = mean_square
+        scratch += self.epsilon
+        np.sqrt(scratch, out=scratch)
+        increment = grad * self.current_learning_rate()
+        increment /= scratch  # lr * g / sqrt(denominator + epsilon)
         if not self.momentum:
-            return variable.data - increment
+            variable.data -= increment
+            return
         moment = self.slot(variable, "momentum")
-        moment[...] = self.momentum * moment + increment
-        return variable.data - moment
+        moment *= self.momentum
+        moment += increment
+        variable.data -= moment
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
@@ -60,8 +70,7 @@ class Adagrad(Optimizer):
     def update(self, variable, grad):
         accumulator = self.slot(variable, "accumulator", self.initial_accumulator_value)
         accumulator += grad * grad
-        return variable.data - self.current_learning_rate() * grad / np.sqrt(
-            accumulator + self.epsilon)
+        variable.data -= self.current_learning_rate() * grad / np.sqrt(accumulator + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(),
@@ -85,7 +94,7 @@ class Adadelta(Optimizer):
         delta = (np.sqrt(delta_average + self.epsilon) / np.sqrt(grad_average + self.epsilon)
                  * grad)
         delta_average[...] = self.rho * delta_average + (1 - self.rho) * delta * delta
-        return variable.data - self.current_learning_rate() * delta
+        variable.data -= self.current_learning_rate() * delta
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

@@ -9,8 +9,8 @@ from reference_impl import autodiff as ad
 
 
 class Optimizer:
-    """Subclasses write ``update(variable, grad) -> new value`` for one variable; the learning
-    rate of the step is ``current_learning_rate()``:
+    """Subclasses write ``update(variable, grad)``, which updates one variable's array (and its
+    slots) in place; the learning rate of the step is ``current_learning_rate()``:
 
         lr_t = lr / (1 + decay * iterations)
     """
@@ -62,7 +62,7 @@ class Optimizer:
             pairs = self._clip_global(pairs)
         self._prepare_step()
         for grad, variable in pairs:
-            variable.data[...] = self.update(variable, grad)
+            self.update(variable, grad)
             if getattr(variable, "constraint", None) is not None:  # Keras 2: after the update
                 variable.data[...] = ad._data(variable.constraint(variable))
         self.iterations += 1
@@ -93,7 +93,10 @@ class Optimizer:
     def _prepare_step(self) -> None:
         """Per-step state shared by all variables (e.g. Nadam's momentum product)."""
 
-    def update(self, variable, grad) -> np.ndarray:
+    def update(self, variable, grad) -> None:
+        """Update ``variable.data`` in place. In-place operators (``+=``, ``out=``) keep the
+        step from allocating a temporary array per operator: for large weights those
+        allocations (fresh pages from the system) cost more than the arithmetic."""
         raise NotImplementedError
 
     def get_config(self) -> dict:

@@ -17,14 +17,18 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def update(self, variable, grad):
-        lr = self.current_learning_rate()
+        step = grad * -self.current_learning_rate()  # -lr * g
         if not self.momentum:
-            return variable.data - lr * grad
+            variable.data += step
+            return
         velocity = self.slot(variable, "momentum")
-        velocity[...] = self.momentum * velocity - lr * grad
+        velocity *= self.momentum
+        velocity += step  # velocity = momentum * velocity - lr * g
         if self.nesterov:
-            return variable.data + self.momentum * velocity - lr * grad
-        return variable.data + velocity
+            step += self.momentum * velocity
+            variable.data += step  # w += momentum * velocity - lr * g
+        else:
+            variable.data += velocity
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
