@@ -312,3 +312,139 @@ def test_dot_function_defaults_to_no_normalization_and_takes_layer_kwargs(keras,
     inputs = [keras.Input(shape=(2,)), keras.Input(shape=(2,))]
     model = keras.Model(inputs, keras.layers.dot(inputs, axes=1, name="edge_dot"))
     assert model.layers[-1].name == "edge_dot", f"got {[lay.name for lay in model.layers]}"
+
+
+# -- Bidirectional ----------------------------------------------------------------------------
+def _set_random_weights(layer, seed):
+    rng = np.random.default_rng(seed)
+    layer.set_weights([rng.uniform(-0.5, 0.5, size=np.shape(w)).astype("float32")
+                       for w in layer.get_weights()])
+
+
+@pytest.mark.behavior("layers.edges.bidirectional.invalid_merge_mode")
+def test_bidirectional_invalid_merge_mode_raises(keras):
+    with pytest.raises(ValueError, match="Invalid merge mode"):
+        keras.layers.Bidirectional(keras.layers.SimpleRNN(2), merge_mode="max")
+
+
+@pytest.mark.behavior("layers.edges.bidirectional.return_state_shapes")
+@pytest.mark.parametrize("merge_mode, outputs", [("concat", [(None, 4)]), ("sum", [(None, 2)]),
+                                                 (None, [(None, 2), (None, 2)])])
+def test_bidirectional_return_state_gives_outputs_then_both_directions_states(keras, merge_mode,
+                                                                              outputs):
+    layer = keras.layers.Bidirectional(keras.layers.LSTM(2, return_state=True),
+                                       merge_mode=merge_mode)
+    expected = outputs + [(None, 2)] * 4  # forward h, c then backward h, c
+    got = layer(keras.Input(shape=(3, 5)))
+    assert len(got) == len(expected), f"got {len(got)} outputs, expected {len(expected)}"
+    for i, (g, e) in enumerate(zip(got, expected, strict=True)):
+        assert_shape(g.shape, e, f"Bidirectional(LSTM(return_state), {merge_mode}) output {i}")
+    shapes = layer.compute_output_shape((None, 3, 5))
+    for i, (g, e) in enumerate(zip(shapes, expected, strict=True)):
+        assert_shape(g, e, f"Bidirectional(LSTM(return_state)).compute_output_shape()[{i}]")
+
+
+@pytest.mark.behavior("layers.edges.bidirectional.initial_state")
+def test_bidirectional_initial_state_first_half_forward_second_half_backward(keras, adapter):
+    x = _x(2, 3, 2, seed=20)
+    h_forward, h_backward = _x(2, 2, seed=21), _x(2, 2, seed=22)
+    layer = keras.layers.Bidirectional(keras.layers.SimpleRNN(2, return_sequences=True))
+    layer(adapter.to_tensor(x))
+    _set_random_weights(layer, 23)
+    weights = layer.get_weights()
+    got = adapter.to_numpy(layer(adapter.to_tensor(x), initial_state=[
+        adapter.to_tensor(h_forward), adapter.to_tensor(h_backward)]))
+    forward = keras.layers.SimpleRNN(2, return_sequences=True)
+    backward = keras.layers.SimpleRNN(2, return_sequences=True, go_backwards=True)
+    forward(adapter.to_tensor(x))
+    backward(adapter.to_tensor(x))
+    forward.set_weights(weights[:3])
+    backward.set_weights(weights[3:])
+    y = adapter.to_numpy(forward(adapter.to_tensor(x), initial_state=adapter.to_tensor(h_forward)))
+    y_rev = adapter.to_numpy(backward(adapter.to_tensor(x),
+                                      initial_state=adapter.to_tensor(h_backward)))
+    assert_allclose(got, np.concatenate([y, y_rev[:, ::-1]], axis=-1), rtol=1e-5, atol=1e-5,
+                    what="Bidirectional(SimpleRNN)(x, initial_state=[h_f, h_b])")
+
+
+@pytest.mark.behavior("layers.edges.bidirectional.backward_layer_round_trip")
+def test_bidirectional_backward_layer_survives_get_config_from_config(keras):
+    layer = keras.layers.Bidirectional(
+        keras.layers.SimpleRNN(2),
+        backward_layer=keras.layers.SimpleRNN(3, activation="relu", go_backwards=True))
+    clone = keras.layers.Bidirectional.from_config(layer.get_config())
+    backward = clone.backward_layer
+    assert (backward.units, backward.go_backwards) == (3, True), (
+        f"got units={backward.units}, go_backwards={backward.go_backwards} [from_config]")
+    assert keras.activations.serialize(backward.activation) == "relu", "backward activation"
+
+
+# -- RNN layers and cells ---------------------------------------------------------------------
+@pytest.mark.behavior("layers.edges.rnn.cell_attributes_on_layer")
+def test_rnn_layer_exposes_its_cell_settings(keras):
+    layer = keras.layers.LSTM(3, activation="relu", recurrent_activation="sigmoid", dropout=0.25)
+    assert layer.units == 3, f"got units {layer.units}"
+    assert layer.dropout == 0.25, f"got dropout {layer.dropout}"
+    assert keras.activations.serialize(layer.activation) == "relu", "LSTM(...).activation"
+    assert not hasattr(layer, "_no_such_attribute"), "an unknown private attribute must not exist"
+
+
+@pytest.mark.behavior("layers.edges.rnn.cell_single_state_tensor")
+def test_simple_rnn_cell_takes_a_single_state_tensor_or_a_list(keras, adapter):
+    x, h = _x(2, 3, seed=24), _x(2, 2, seed=25)
+    cell = keras.layers.SimpleRNNCell(2)  # built by its first call
+    out, states = cell(adapter.to_tensor(x), adapter.to_tensor(h))
+    kernel, recurrent, bias = cell.get_weights()
+    expected = np.tanh(x @ kernel + h @ recurrent + bias)
+    assert_allclose(adapter.to_numpy(out), expected, rtol=1e-5, atol=1e-6,
+                    what="SimpleRNNCell(2)(x, h) output")
+    assert_allclose(np.reshape(adapter.to_numpy(states), (2, 2)), expected, rtol=1e-5,
+                    atol=1e-6, what="SimpleRNNCell(2)(x, h) new state")
+    out_list, _ = cell(adapter.to_tensor(x), [adapter.to_tensor(h)])
+    assert_allclose(adapter.to_numpy(out_list), expected, rtol=1e-5, atol=1e-6,
+                    what="SimpleRNNCell(2)(x, [h]) output")
+
+
+@pytest.mark.behavior("layers.edges.rnn.dropout_in_training")
+@pytest.mark.parametrize("kind", ["SimpleRNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("argument", ["dropout", "recurrent_dropout"])
+def test_rnn_dropout_changes_training_output_only(keras, adapter, kind, argument):
+    x = _x(4, 5, 3, seed=26)
+    layer = getattr(keras.layers, kind)(4, **{argument: 0.5})
+    inference = _run(adapter, layer, x, training=False)
+    plain = getattr(keras.layers, kind)(4)
+    plain(x)
+    plain.set_weights(layer.get_weights())
+    assert_allclose(inference, _run(adapter, plain, x), rtol=1e-5, atol=1e-6,
+                    what=f"{kind}({argument}=0.5)(x, training=False) is the plain layer")
+    training = _run(adapter, layer, x, training=True)
+    assert np.abs(training - inference).max() > 1e-3, (
+        f"{kind}({argument}=0.5): the training output should differ from inference")
+
+
+@pytest.mark.behavior("layers.edges.rnn.reset_states_errors")
+def test_reset_states_errors(keras, adapter):
+    x = _x(2, 3, 2, seed=27)
+    layer = keras.layers.SimpleRNN(2)
+    layer(x)
+    with pytest.raises(AttributeError, match=r"^Layer must be stateful\.$"):
+        layer.reset_states()
+    lstm = keras.layers.LSTM(2, stateful=True)
+    lstm(x)
+    with pytest.raises(ValueError, match=r"expects 2 state.*received 3 state value"):
+        lstm.reset_states([np.zeros((2, 2))] * 3)
+    with pytest.raises(ValueError, match=r"State .* is incompatible with"):
+        lstm.reset_states([np.zeros((2, 3))] * 2)
+
+
+@pytest.mark.behavior("layers.edges.rnn.reset_states_values")
+def test_reset_states_sets_float32_states_from_arrays(keras, adapter):
+    x = _x(2, 3, 2, seed=28)
+    lstm = keras.layers.LSTM(2, stateful=True)
+    lstm(x)
+    lstm.reset_states([np.ones((2, 2)), np.full((2, 2), 2.0)])  # float64 arrays
+    states = [adapter.to_numpy(s) for s in lstm.states]
+    assert [s.dtype for s in states] == [np.float32] * 2, f"got {[s.dtype for s in states]}"
+    assert_array_equal(states[0], np.ones((2, 2), "float32"), "LSTM state h after reset_states")
+    assert_array_equal(states[1], np.full((2, 2), 2.0, "float32"),
+                       "LSTM state c after reset_states")
