@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from conformance import golden
-from conformance.assertions import assert_allclose
+from conformance.assertions import assert_allclose, assert_shape
 
 CASES = golden.load("image").cases
 TRANSFORMS = [n for n in CASES if n.startswith("transform_") and "brightness" not in n
@@ -67,6 +67,7 @@ def test_apply_affine_transform_as_keras2(keras, name):
                     what=f"apply_affine_transform(x, **{case['kwargs']})")
 
 
+@pytest.mark.filterwarnings("ignore:Expected input to be images")
 @pytest.mark.behavior("preprocessing.image.standardize.values")
 @pytest.mark.parametrize("name", STANDARDIZE)
 def test_standardize_after_fit_as_keras2(keras, name):
@@ -81,6 +82,7 @@ def test_standardize_after_fit_as_keras2(keras, name):
                     rtol=case.rtol, atol=case.atol, what=f"{what}(one image)")
 
 
+@pytest.mark.filterwarnings("ignore:Expected input to be images")
 @pytest.mark.behavior("preprocessing.image.fit.statistics")
 @pytest.mark.parametrize("name", [n for n in STANDARDIZE
                                   if {"mean", "std"} & set(CASES[n].expected)])
@@ -97,3 +99,414 @@ def test_fit_sets_mean_and_std_as_keras2(keras, name):
             assert getattr(gen, attribute) is None, (
                 f"gen.{attribute} is {getattr(gen, attribute)!r} after fit with "
                 f"{case['generator']}, expected None (not computed)")
+
+
+# -- get_random_transform: documented ranges (no golden of the random stream) -------------------
+DRAWS = 40
+KEYS = {"theta", "tx", "ty", "shear", "zx", "zy", "flip_horizontal", "flip_vertical",
+        "channel_shift_intensity", "brightness"}
+SHAPE = (5, 10, 3)  # rows, columns, channels: a width of 10 and a height of 5
+
+
+def draws(keras, n=DRAWS, shape=SHAPE, **kwargs):
+    gen = keras.preprocessing.image.ImageDataGenerator(**kwargs)
+    return [gen.get_random_transform(shape, seed=seed) for seed in range(n)]
+
+
+@pytest.mark.behavior("preprocessing.image.get_random_transform.keys")
+def test_get_random_transform_keys_and_neutral_values(keras):
+    (params,) = draws(keras, n=1)
+    assert set(params) == KEYS, f"get_random_transform keys {sorted(params)}, expected {KEYS}"
+    neutral = {k: params[k] for k in ("theta", "tx", "ty", "shear", "zx", "zy")}
+    assert neutral == {"theta": 0, "tx": 0, "ty": 0, "shear": 0, "zx": 1, "zy": 1}, (
+        f"a default ImageDataGenerator draws {neutral}, expected the identity")
+    assert not params["flip_horizontal"] and not params["flip_vertical"], (
+        f"flips {params['flip_horizontal']}, {params['flip_vertical']} without *_flip")
+    assert params["channel_shift_intensity"] is None and params["brightness"] is None, (
+        f"channel_shift_intensity {params['channel_shift_intensity']}, brightness "
+        f"{params['brightness']}: None when their ranges are not set")
+
+
+def spread(values, low, high, what):
+    """All values in [low, high], and spread over it (both halves reached)."""
+    values = np.asarray(values, dtype="float64")
+    assert values.min() >= low and values.max() <= high, (
+        f"{what}: drawn values in [{values.min()}, {values.max()}], outside [{low}, {high}]")
+    middle = (low + high) / 2
+    assert values.min() < middle < values.max(), (
+        f"{what}: 40 draws {values.min()}..{values.max()} do not spread over [{low}, {high}]")
+
+
+@pytest.mark.behavior("preprocessing.image.get_random_transform.ranges")
+def test_get_random_transform_draws_within_the_documented_ranges(keras):
+    params = draws(keras, rotation_range=30, shear_range=20, zoom_range=0.25,
+                   channel_shift_range=15.0, brightness_range=(0.5, 1.5))
+    spread([p["theta"] for p in params], -30, 30, "theta, rotation_range=30 (degrees)")
+    spread([p["shear"] for p in params], -20, 20, "shear, shear_range=20 (degrees)")
+    spread([p["zx"] for p in params], 0.75, 1.25, "zx, zoom_range=0.25 -> [0.75, 1.25]")
+    spread([p["zy"] for p in params], 0.75, 1.25, "zy, zoom_range=0.25 -> [0.75, 1.25]")
+    assert any(p["zx"] != p["zy"] for p in params), "zx and zy are drawn independently"
+    spread([p["channel_shift_intensity"] for p in params], -15, 15,
+           "channel_shift_intensity, channel_shift_range=15")
+    spread([p["brightness"] for p in params], 0.5, 1.5, "brightness, brightness_range=(0.5, 1.5)")
+    params = draws(keras, zoom_range=[0.5, 0.8])
+    spread([p["zx"] for p in params], 0.5, 0.8, "zx, zoom_range=[0.5, 0.8]")
+    spread([p["zy"] for p in params], 0.5, 0.8, "zy, zoom_range=[0.5, 0.8]")
+
+
+def shifts(params):
+    """The shift of each draw, whichever of tx / ty carries it (only one range is set)."""
+    return [p["tx"] or p["ty"] for p in params]
+
+
+@pytest.mark.behavior("preprocessing.image.get_random_transform.shift_values")
+@pytest.mark.parametrize("argument", ["width_shift_range", "height_shift_range"])
+def test_shift_ranges_fraction_pixels_int_and_list(keras, argument):
+    size = SHAPE[1] if argument == "width_shift_range" else SHAPE[0]
+    # a float < 1: a fraction of the width (height): uniform in [-f * size, f * size]
+    spread(shifts(draws(keras, **{argument: 0.4})), -0.4 * size, 0.4 * size,
+           f"{argument}=0.4 on a {SHAPE} image")
+    # a float >= 1: pixels
+    values = shifts(draws(keras, **{argument: 2.5}))
+    spread(values, -2.5, 2.5, f"{argument}=2.5 (pixels)")
+    assert any(v != round(v) for v in values), f"{argument}=2.5 drew only integers {values}"
+    # an int n: integers in (-n, n); "width_shift_range=2 possible values are integers
+    # [-1, 0, +1]"
+    values = shifts(draws(keras, **{argument: 2}))
+    assert set(np.asarray(values).tolist()) == {-1, 0, 1}, (
+        f"{argument}=2 drew {sorted(set(values))}, expected the integers -1, 0 and 1")
+    # a 1-D array-like: its elements
+    values = shifts(draws(keras, **{argument: [-3.0, 0.0, 2.0]}))
+    assert set(np.asarray(values).tolist()) <= {-3.0, -2.0, 0.0, 2.0, 3.0} and len(
+        set(values)) >= 2, f"{argument}=[-3, 0, 2] drew {sorted(set(values))}"
+
+
+@pytest.mark.behavior("preprocessing.image.get_random_transform.shift_axes")
+def test_width_shift_is_the_x_shift_and_height_shift_the_y_shift(keras):
+    # apply_transform documents 'tx' as the shift in the x direction (width) and 'ty' in the y
+    # direction (height); width_shift_range is a fraction of the total width
+    for p in draws(keras, width_shift_range=0.4):
+        assert p["ty"] == 0 and abs(p["tx"]) <= 0.4 * SHAPE[1], (
+            f"width_shift_range=0.4 drew tx={p['tx']}, ty={p['ty']}: expected the shift in tx "
+            f"(x direction), within 0.4 * width = {0.4 * SHAPE[1]}")
+    assert any(p["tx"] for p in draws(keras, width_shift_range=0.4)), "tx never moved"
+    for p in draws(keras, height_shift_range=0.4):
+        assert p["tx"] == 0 and abs(p["ty"]) <= 0.4 * SHAPE[0], (
+            f"height_shift_range=0.4 drew tx={p['tx']}, ty={p['ty']}: expected the shift in "
+            f"ty (y direction), within 0.4 * height = {0.4 * SHAPE[0]}")
+
+
+@pytest.mark.behavior("preprocessing.image.get_random_transform.flips")
+def test_random_flips_take_both_outcomes(keras):
+    params = draws(keras, horizontal_flip=True, vertical_flip=True)
+    for key in ("flip_horizontal", "flip_vertical"):
+        outcomes = {bool(p[key]) for p in params}
+        assert outcomes == {True, False}, f"{key} over 40 seeds took only {outcomes}"
+    assert len({(bool(p["flip_horizontal"]), bool(p["flip_vertical"])) for p in params}) == 4, (
+        "the two flips are drawn independently")
+
+
+@pytest.mark.behavior("preprocessing.image.get_random_transform.seed")
+def test_get_random_transform_seed_repeats_and_seeds_differ(keras):
+    kwargs = {"rotation_range": 40, "width_shift_range": 0.3, "height_shift_range": 0.3,
+              "zoom_range": 0.2, "shear_range": 10, "channel_shift_range": 5.0,
+              "horizontal_flip": True}
+    gen = keras.preprocessing.image.ImageDataGenerator(**kwargs)
+    first = gen.get_random_transform(SHAPE, seed=7)
+    again = keras.preprocessing.image.ImageDataGenerator(**kwargs).get_random_transform(
+        SHAPE, seed=7)
+    assert first == again, f"seed=7 twice: {first} vs {again}"
+    other = gen.get_random_transform(SHAPE, seed=8)
+    assert all(first[k] != other[k] for k in ("theta", "tx", "ty", "shear", "zx", "zy")), (
+        f"seeds 7 and 8 drew {first} and {other}")
+    x = np.arange(np.prod(SHAPE), dtype="float32").reshape(SHAPE)
+    np.testing.assert_array_equal(gen.random_transform(x.copy(), seed=3),
+                                  gen.apply_transform(x.copy(), gen.get_random_transform(
+                                      SHAPE, seed=3)),
+                                  "random_transform(x, seed) is apply_transform of "
+                                  "get_random_transform(x.shape, seed)")
+
+
+# -- ImageDataGenerator arguments ----------------------------------------------------------------
+def generator(keras, **kwargs):
+    return keras.preprocessing.image.ImageDataGenerator(**kwargs)
+
+
+@pytest.mark.behavior("preprocessing.image.init.ranges")
+@pytest.mark.parametrize(("zoom_range", "expected"), [(0.2, [0.8, 1.2]), (0, [1, 1]),
+                                                      ([0.5, 1.5], [0.5, 1.5]),
+                                                      ((0.9, 1.3), [0.9, 1.3])], ids=str)
+def test_zoom_range_float_or_pair(keras, zoom_range, expected):
+    got = generator(keras, zoom_range=zoom_range).zoom_range
+    np.testing.assert_allclose(np.asarray(got, dtype="float64"), expected, rtol=1e-12,
+                               err_msg=f"ImageDataGenerator(zoom_range={zoom_range}).zoom_range")
+
+
+@pytest.mark.behavior("preprocessing.image.init.errors")
+@pytest.mark.parametrize("kwargs", [{"zoom_range": [0.5, 1.0, 1.5]}, {"zoom_range": "0.2"},
+                                    {"zoom_range": [0.5, "1.5"]}, {"brightness_range": 0.5},
+                                    {"brightness_range": (0.5,)},
+                                    {"brightness_range": (0.5, 1.0, 1.5)}], ids=str)
+def test_bad_zoom_or_brightness_range_is_a_value_error(keras, kwargs):
+    with pytest.raises(ValueError):
+        generator(keras, **kwargs)
+
+
+@pytest.mark.behavior("preprocessing.image.init.defaults")
+def test_generator_defaults_and_axes(keras):
+    gen = generator(keras)
+    defaults = {"featurewise_center": False, "samplewise_center": False,
+                "featurewise_std_normalization": False, "samplewise_std_normalization": False,
+                "zca_whitening": False, "zca_epsilon": 1e-6, "rotation_range": 0,
+                "width_shift_range": 0.0, "height_shift_range": 0.0, "brightness_range": None,
+                "shear_range": 0.0, "channel_shift_range": 0.0, "fill_mode": "nearest",
+                "cval": 0.0, "horizontal_flip": False, "vertical_flip": False, "rescale": None,
+                "preprocessing_function": None, "data_format": "channels_last",
+                "interpolation_order": 1, "dtype": "float32"}
+    got = {name: getattr(gen, name) for name in defaults}
+    assert got == defaults, f"ImageDataGenerator() attributes {got}, expected {defaults}"
+    assert gen.mean is None and gen.std is None, "no statistics before fit"
+    axes = (gen.channel_axis, gen.row_axis, gen.col_axis)
+    assert axes == (3, 1, 2), f"channels_last (channel, row, col) axes {axes}"
+    gen = generator(keras, data_format="channels_first")
+    axes = (gen.channel_axis, gen.row_axis, gen.col_axis)
+    assert axes == (1, 2, 3), f"channels_first (channel, row, col) axes {axes}"
+
+
+@pytest.mark.behavior("preprocessing.image.init.implied_normalization")
+@pytest.mark.parametrize(("kwargs", "implied", "warnings"), [
+    ({"zca_whitening": True}, {"featurewise_center": True}, 1),
+    ({"zca_whitening": True, "featurewise_center": True,
+      "featurewise_std_normalization": True},
+     {"featurewise_center": True, "featurewise_std_normalization": False}, 1),
+    ({"featurewise_std_normalization": True}, {"featurewise_center": True}, 1),
+    ({"samplewise_std_normalization": True}, {"samplewise_center": True}, 1),
+    ({"featurewise_std_normalization": True, "featurewise_center": True,
+      "samplewise_std_normalization": True, "samplewise_center": True}, {}, 0),
+], ids=["zca", "zca-std", "featurewise_std", "samplewise_std", "explicit"])
+def test_zca_and_std_normalization_imply_centering_with_a_warning(keras, kwargs, implied,
+                                                                  warnings):
+    import warnings as warnings_module
+
+    with warnings_module.catch_warnings(record=True) as caught:
+        warnings_module.simplefilter("always")
+        gen = generator(keras, **kwargs)
+    got = {name: getattr(gen, name) for name in implied}
+    assert got == implied, f"ImageDataGenerator(**{kwargs}) set {got}, expected {implied}"
+    overrides = [w for w in caught if "overrides" in str(w.message)]
+    assert len(overrides) == warnings, (
+        f"ImageDataGenerator(**{kwargs}) warned {[str(w.message) for w in overrides]}, "
+        f"expected {warnings} warning(s) naming the overridden setting")
+
+
+# -- fit and standardize: relations ---------------------------------------------------------------
+def data(n=6, channels=3, seed=2):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0, 10, size=(n, 4, 5, channels)).astype("float32")
+
+
+@pytest.mark.behavior("preprocessing.image.fit.augment")
+def test_fit_augment_without_augmentation_arguments_gives_the_same_statistics(keras):
+    x = data()
+    plain = generator(keras, featurewise_center=True, featurewise_std_normalization=True)
+    plain.fit(x)
+    augmented = generator(keras, featurewise_center=True, featurewise_std_normalization=True)
+    augmented.fit(x, augment=True, rounds=3, seed=1)
+    # the same data three times: same mean and std (float32 sums over 3x as many values)
+    for attribute in ("mean", "std"):
+        assert_allclose(np.asarray(getattr(augmented, attribute)),
+                        np.asarray(getattr(plain, attribute)), rtol=1e-5, atol=1e-6,
+                        what=f"gen.{attribute} after fit(augment=True, rounds=3) without "
+                             f"augmentation arguments vs fit(x)")
+
+
+@pytest.mark.behavior("preprocessing.image.fit.augment")
+def test_fit_augment_uses_the_random_transforms(keras):
+    x = data()
+    gen = generator(keras, featurewise_center=True, channel_shift_range=50.0)
+    gen.fit(x, augment=True, rounds=2, seed=4)
+    plain = generator(keras, featurewise_center=True)
+    plain.fit(x)
+    assert not np.allclose(np.asarray(gen.mean), np.asarray(plain.mean), atol=1e-3), (
+        "fit(augment=True) with channel_shift_range=50 gave the mean of the unaugmented data")
+
+
+@pytest.mark.behavior("preprocessing.image.fit.statistics")
+def test_fit_checks_rank_and_leaves_its_argument(keras):
+    gen = generator(keras, featurewise_center=True, rescale=0.5)
+    with pytest.raises(ValueError):
+        gen.fit(data()[0])
+    x = data()
+    before = x.copy()
+    gen.fit(x)
+    np.testing.assert_array_equal(x, before, "fit(x) changed x")
+    assert_shape(np.shape(gen.mean), (1, 1, 3), "gen.mean after fit (channels_last)")
+    assert_allclose(np.asarray(gen.mean).ravel(), (before * 0.5).mean(axis=(0, 1, 2)),
+                    rtol=1e-5, atol=1e-6, what="gen.mean: per-channel mean of x * rescale")
+
+
+@pytest.mark.behavior("preprocessing.image.fit.statistics")
+def test_fit_warns_about_an_unusual_channel_count(keras):
+    gen = generator(keras, featurewise_center=True)
+    with pytest.warns(UserWarning, match="channels"):
+        gen.fit(data(channels=2))
+
+
+@pytest.mark.behavior("preprocessing.image.standardize.in_place")
+def test_standardize_changes_its_argument_in_place(keras):
+    x = data()
+    gen = generator(keras, rescale=0.5, featurewise_center=True)
+    gen.fit(x)
+    z = data(n=2, seed=5)
+    expected = z * np.float32(0.5) - np.asarray(gen.mean)
+    out = gen.standardize(z)
+    # "x is changed in-place": the argument holds the result
+    assert_allclose(np.asarray(out), expected, rtol=1e-6, atol=1e-6,
+                    what="standardize(z) with rescale=0.5 and featurewise_center")
+    np.testing.assert_array_equal(z, np.asarray(out), "standardize(z) left z != its result")
+
+
+@pytest.mark.behavior("preprocessing.image.standardize.unfitted")
+@pytest.mark.parametrize("flag", ["featurewise_center", "featurewise_std_normalization",
+                                  "zca_whitening"])
+def test_standardize_before_fit_warns_and_leaves_the_statistic_out(keras, flag):
+    gen = generator(keras, **{flag: True})
+    z = data(n=1)[0]
+    with pytest.warns(UserWarning, match="fit"):
+        out = gen.standardize(z.copy())
+    np.testing.assert_array_equal(np.asarray(out), z,
+                                  f"standardize before fit with {flag}=True")
+
+
+# -- apply_affine_transform argument checks -------------------------------------------------------
+@pytest.mark.behavior("preprocessing.image.apply_affine_transform.errors")
+@pytest.mark.parametrize(("shape", "kwargs"), [
+    ((2, 5, 7), {"row_axis": 1, "col_axis": 1, "channel_axis": 0}),
+    ((2, 5, 7), {"row_axis": 1, "col_axis": 3, "channel_axis": 0}),
+    ((5, 2, 7), {"row_axis": 0, "col_axis": 2, "channel_axis": 1}),
+    ((5, 7), {}), ((1, 2, 5, 7), {})], ids=["same-axes", "axis-3", "channel-middle", "rank-2",
+                                           "rank-4"])
+def test_apply_affine_transform_checks_its_axes_and_rank(keras, shape, kwargs):
+    x = np.arange(np.prod(shape), dtype="float32").reshape(shape)
+    with pytest.raises(ValueError):
+        keras.preprocessing.image.apply_affine_transform(x, theta=10, **kwargs)
+
+
+# -- iterators ------------------------------------------------------------------------------------
+@pytest.mark.behavior("preprocessing.image.iterator.getitem")
+@pytest.mark.parametrize(("n", "batch_size"), [(7, 3), (6, 2), (4, 8)])
+def test_iterator_getitem_is_the_ith_batch(keras, n, batch_size):
+    x = data(n)
+    iterator = generator(keras).flow(x, np.arange(n), batch_size=batch_size, shuffle=False)
+    assert (iterator.n, iterator.batch_size, len(iterator)) == (n, batch_size,
+                                                                -(-n // batch_size)), (
+        f"n, batch_size, len = {iterator.n}, {iterator.batch_size}, {len(iterator)}")
+    for i in reversed(range(len(iterator))):
+        bx, by = iterator[i]
+        np.testing.assert_array_equal(np.asarray(by), np.arange(n)[i * batch_size:
+                                                                   (i + 1) * batch_size],
+                                      f"labels of iterator[{i}]")
+        np.testing.assert_array_equal(bx, x[i * batch_size:(i + 1) * batch_size],
+                                      f"images of iterator[{i}]")
+    with pytest.raises(ValueError, match="length"):
+        iterator[len(iterator)]
+
+
+@pytest.mark.behavior("preprocessing.image.iterator.epochs")
+def test_iterator_batch_index_reset_and_epochs(keras):
+    x = data(7)
+    iterator = generator(keras).flow(x, np.arange(7), batch_size=3, shuffle=False)
+    assert iterator.batch_index == 0 and iterator.total_batches_seen == 0, (
+        f"batch_index {iterator.batch_index}, total_batches_seen "
+        f"{iterator.total_batches_seen} before the first batch")
+    labels = [np.asarray(next(iterator)[1]).tolist() for _ in range(2)]
+    assert labels == [[0, 1, 2], [3, 4, 5]], f"first two batches' labels {labels}"
+    assert iterator.batch_index == 2 and iterator.total_batches_seen == 2, (
+        f"batch_index {iterator.batch_index}, total_batches_seen "
+        f"{iterator.total_batches_seen} after two batches")
+    np.testing.assert_array_equal(np.asarray(iterator.index_array), np.arange(7),
+                                  "index_array with shuffle=False")
+    iterator.reset()
+    assert iterator.batch_index == 0, f"batch_index {iterator.batch_index} after reset()"
+    assert np.asarray(next(iterator)[1]).tolist() == [0, 1, 2], "reset(): back to batch 0"
+    assert [np.asarray(next(iterator)[1]).tolist() for _ in range(3)] == [[3, 4, 5], [6],
+                                                                          [0, 1, 2]], (
+        "the last, shorter batch, then the next epoch")
+
+
+@pytest.mark.behavior("preprocessing.image.iterator.epochs")
+def test_on_epoch_end_reshuffles(keras):
+    iterator = generator(keras).flow(data(20), np.arange(20), batch_size=20, shuffle=True,
+                                     seed=3)
+    orders = []
+    for _ in range(3):
+        _, by = next(iterator)
+        order = np.asarray(by).tolist()
+        assert sorted(order) == list(range(20)), f"an epoch of labels {order}"
+        assert order == np.asarray(iterator.index_array).tolist() or len(orders) < 3, order
+        orders.append(order)
+        iterator.on_epoch_end()
+        assert sorted(np.asarray(iterator.index_array).tolist()) == list(range(20)), (
+            "index_array after on_epoch_end is a permutation of the samples")
+    assert len({tuple(o) for o in orders}) > 1, (
+        f"three epochs of shuffle=True gave the same order {orders[0]}")
+
+
+@pytest.mark.behavior("preprocessing.image.iterator.errors")
+@pytest.mark.parametrize(("x", "kwargs"), [
+    (np.zeros((4, 5, 3), "float32"), {}),
+    (np.zeros((4, 5, 6, 3), "float32"), {"y": np.arange(3)}),
+    (np.zeros((4, 5, 6, 3), "float32"), {"y": np.arange(4), "sample_weight": np.ones(5)}),
+    (np.zeros((4, 5, 6, 3), "float32"), {"subset": "test"}),
+], ids=["rank-3", "y-length", "sample_weight-length", "subset-name"])
+def test_flow_argument_errors(keras, x, kwargs):
+    gen = generator(keras, validation_split=0.5)
+    with pytest.raises(ValueError):
+        gen.flow(x, **kwargs)
+
+
+@pytest.mark.behavior("preprocessing.image.iterator.errors")
+def test_flow_warns_about_an_unusual_channel_count(keras):
+    gen, gen_first = generator(keras), generator(keras, data_format="channels_first")
+    with pytest.warns(UserWarning, match="channels"):
+        gen.flow(data(channels=5))
+    with pytest.warns(UserWarning, match="channels"):
+        # channels_first reads the channels on axis 1 (5 here)
+        gen_first.flow(np.zeros((2, 5, 6, 3), "float32"))
+
+
+@pytest.mark.behavior("preprocessing.image.iterator.channels_first")
+def test_flow_channels_first(keras):
+    x = np.moveaxis(data(4), 3, 1).copy()
+    gen = generator(keras, data_format="channels_first", horizontal_flip=True)
+    gen_last = generator(keras, horizontal_flip=True)
+    first = next(gen.flow(x, batch_size=4, shuffle=False, seed=0))
+    assert_shape(first.shape, x.shape, "flow on channels_first data")
+    flipped = [np.array_equal(b, a[:, :, ::-1]) for b, a in zip(first, x, strict=True)]
+    same = [np.array_equal(b, a) for b, a in zip(first, x, strict=True)]
+    assert all(f or s for f, s in zip(flipped, same, strict=True)), (
+        "horizontal_flip on channels_first data flips the last (column) axis")
+    assert_shape(next(gen_last.flow(data(4), batch_size=4)).shape, (4, 4, 5, 3),
+                 "flow on channels_last data")
+
+
+@pytest.mark.behavior("preprocessing.image.save_to_dir")
+def test_flow_save_to_dir_writes_each_generated_image(keras, tmp_path):
+    x = data(5)
+    iterator = generator(keras).flow(x, batch_size=3, shuffle=False, save_to_dir=str(tmp_path),
+                                     save_prefix="aug", save_format="png")
+    batch = next(iterator)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 3, f"save_to_dir after one batch of 3: {names}"
+    indices = sorted(int(name.split("_")[1]) for name in names)
+    assert indices == [0, 1, 2] and all(
+        n.startswith("aug_") and n.endswith(".png") for n in names), (
+        f"files {names}: expected aug_<index>_<number>.png for the samples 0, 1, 2")
+    api = keras.preprocessing.image
+    for name in names:
+        index = int(name.split("_")[1])
+        saved = api.img_to_array(api.load_img(str(tmp_path / name)))
+        image = batch[index].astype("float64")
+        scaled = (image - image.min()) / (image.max() - image.min()) * 255
+        assert_allclose(saved, scaled, rtol=0, atol=1.0,
+                        what=f"{name}: the generated image scaled to [0, 255]")

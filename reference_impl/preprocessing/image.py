@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 
 import numpy as np
 
@@ -180,12 +181,21 @@ class ImageDataGenerator:
         self.mean = self.std = self.zca_whitening_matrix = None
         # as Keras 2 (with a warning there): ZCA and std normalization imply centering, and ZCA
         # replaces the feature-wise std normalization
+        overrides = []
         if zca_whitening:
             self.featurewise_center, self.featurewise_std_normalization = True, False
-        if self.featurewise_std_normalization:
+            overrides += ["zca_whitening", "featurewise_center"] * (not featurewise_center)
+            overrides += ["zca_whitening", "featurewise_std_normalization"] * bool(
+                featurewise_std_normalization)
+        if featurewise_std_normalization and not featurewise_center:
             self.featurewise_center = True
-        if samplewise_std_normalization:
+            overrides += ["featurewise_std_normalization", "featurewise_center"]
+        if samplewise_std_normalization and not samplewise_center:
             self.samplewise_center = True
+            overrides += ["samplewise_std_normalization", "samplewise_center"]
+        for by, setting in zip(overrides[::2], overrides[1::2], strict=True):
+            warnings.warn(f"This ImageDataGenerator specifies `{by}`, which overrides setting "
+                          f"of `{setting}`.", stacklevel=2)
 
     # statistics ------------------------------------------------------------------------------
     def fit(self, x, augment=False, rounds=1, seed=None):
@@ -196,6 +206,13 @@ class ImageDataGenerator:
         if x.ndim != 4:
             raise ValueError(f"Input to `.fit()` should have rank 4. Got array with shape: "
                              f"{x.shape}")
+        if x.shape[self.channel_axis] not in (1, 3, 4):
+            warnings.warn(f"Expected input to be images (as Numpy array) following the data "
+                          f"format convention \"{self.data_format}\" (channels on axis "
+                          f"{self.channel_axis}), i.e. expected either 1, 3 or 4 channels on "
+                          f"axis {self.channel_axis}. However, it was passed an array with "
+                          f"shape {x.shape} ({x.shape[self.channel_axis]} channels).",
+                          stacklevel=2)
         if self.rescale:
             x *= self.rescale
         if augment:
@@ -229,6 +246,13 @@ class ImageDataGenerator:
             x -= np.mean(x, keepdims=True)
         if self.samplewise_std_normalization:
             x /= np.std(x, keepdims=True) + 1e-6
+        for flag, statistic in (("featurewise_center", self.mean),
+                                ("featurewise_std_normalization", self.std),
+                                ("zca_whitening", self.zca_whitening_matrix)):
+            if getattr(self, flag) and statistic is None:
+                warnings.warn(f"This ImageDataGenerator specifies `{flag}`, but it hasn't been "
+                              f"fit on any training data. Fit it first by calling "
+                              f"`.fit(numpy_data)`.", stacklevel=2)
         if self.featurewise_center and self.mean is not None:
             x -= self.mean
         if self.featurewise_std_normalization and self.std is not None:
@@ -308,7 +332,9 @@ class ImageDataGenerator:
              subset=None):
         return NumpyArrayIterator(x, y, self, batch_size=batch_size, shuffle=shuffle,
                                   sample_weight=sample_weight, seed=seed, subset=subset,
-                                  ignore_class_split=ignore_class_split)
+                                  ignore_class_split=ignore_class_split,
+                                  save_to_dir=save_to_dir, save_prefix=save_prefix,
+                                  save_format=save_format)
 
     def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb",
                             classes=None, class_mode="categorical", batch_size=32, shuffle=True,
@@ -319,7 +345,8 @@ class ImageDataGenerator:
                                  color_mode=color_mode, classes=classes, class_mode=class_mode,
                                  batch_size=batch_size, shuffle=shuffle, seed=seed,
                                  follow_links=follow_links, subset=subset,
-                                 interpolation=interpolation)
+                                 interpolation=interpolation, save_to_dir=save_to_dir,
+                                 save_prefix=save_prefix, save_format=save_format)
 
 
 class Iterator:
@@ -382,6 +409,17 @@ class Iterator:
     def _batch(self, indices, rng):
         raise NotImplementedError
 
+    def _save(self, batch, indices, rng):
+        """With ``save_to_dir``, each image of the batch (scaled to [0, 255]) as
+        ``<save_prefix>_<index>_<random number>.<save_format>``."""
+        if not self.save_to_dir:
+            return
+        data_format = self.image_data_generator.data_format
+        for image, index in zip(batch, indices, strict=True):
+            name = f"{self.save_prefix}_{index}_{rng.randint(10**4)}.{self.save_format}"
+            array_to_img(image, data_format, scale=True).save(
+                os.path.join(self.save_to_dir, name))
+
 
 def _subset(n, generator, subset):
     """The index range of ``subset`` ('validation' first, 'training' the rest) or all."""
@@ -395,15 +433,29 @@ def _subset(n, generator, subset):
 
 class NumpyArrayIterator(Iterator):
     def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False,
-                 sample_weight=None, seed=None, subset=None, ignore_class_split=False):
+                 sample_weight=None, seed=None, subset=None, ignore_class_split=False,
+                 save_to_dir=None, save_prefix="", save_format="png"):
         x = np.asarray(x, dtype=image_data_generator.dtype)
-        if x.ndim != 4:
-            raise ValueError(f"Input data in `NumpyArrayIterator` should have rank 4. You "
-                             f"passed an array with shape {x.shape}")
         if y is not None and len(x) != len(y):
             raise ValueError("`x` (images tensor) and `y` (labels) should have the same "
                              f"length. Found: x.shape = {x.shape}, y.shape = "
                              f"{np.asarray(y).shape}")
+        if sample_weight is not None and len(x) != len(sample_weight):
+            raise ValueError("`x` (images tensor) and `sample_weight` should have the same "
+                             f"length. Found: x.shape = {x.shape}, sample_weight.shape = "
+                             f"{np.asarray(sample_weight).shape}")
+        if x.ndim != 4:
+            raise ValueError(f"Input data in `NumpyArrayIterator` should have rank 4. You "
+                             f"passed an array with shape {x.shape}")
+        channel_axis = image_data_generator.channel_axis
+        if x.shape[channel_axis] not in (1, 3, 4):
+            warnings.warn(f"NumpyArrayIterator is set to use the data format convention "
+                          f"\"{image_data_generator.data_format}\" (channels on axis "
+                          f"{channel_axis}), i.e. expected either 1, 3, or 4 channels on axis "
+                          f"{channel_axis}. However, it was passed an array with shape "
+                          f"{x.shape} ({x.shape[channel_axis]} channels).", stacklevel=3)
+        self.save_to_dir, self.save_prefix, self.save_format = (save_to_dir, save_prefix,
+                                                                save_format)
         start, stop = _subset(len(x), image_data_generator, subset)
         if subset is not None and y is not None and not ignore_class_split:
             split = stop if subset == "validation" else start
@@ -423,6 +475,7 @@ class NumpyArrayIterator(Iterator):
         gen = self.image_data_generator
         batch = np.stack([gen.standardize(gen.random_transform(self.x[i].copy(), rng=rng))
                           for i in indices]).astype(gen.dtype)
+        self._save(batch, indices, rng)
         if self.y is None:
             return batch if self.sample_weight is None else (batch, None,
                                                              self.sample_weight[indices])
@@ -500,7 +553,7 @@ class DirectoryIterator(Iterator):
     def __init__(self, directory, image_data_generator, target_size=(256, 256),
                  color_mode="rgb", classes=None, class_mode="categorical", batch_size=32,
                  shuffle=True, seed=None, follow_links=False, subset=None,
-                 interpolation="nearest"):
+                 interpolation="nearest", save_to_dir=None, save_prefix="", save_format="png"):
         if color_mode not in ("grayscale", "rgb", "rgba"):
             raise ValueError(f"Invalid color mode: {color_mode}; expected \"rgb\", \"rgba\", "
                              f"or \"grayscale\".")
@@ -510,6 +563,8 @@ class DirectoryIterator(Iterator):
         self.directory, self.image_data_generator = directory, image_data_generator
         self.target_size, self.color_mode = tuple(target_size), color_mode
         self.class_mode, self.interpolation = class_mode, interpolation
+        self.save_to_dir, self.save_prefix, self.save_format = (save_to_dir, save_prefix,
+                                                                save_format)
         channels = {"grayscale": 1, "rgb": 3, "rgba": 4}[color_mode]
         if image_data_generator.data_format == "channels_last":
             self.image_shape = (*self.target_size, channels)
@@ -551,6 +606,7 @@ class DirectoryIterator(Iterator):
             images.append(gen.standardize(gen.random_transform(x, rng=rng)))
         batch = np.stack(images).astype(gen.dtype) if images else np.zeros(
             (0, *self.image_shape), gen.dtype)
+        self._save(batch, indices, rng)
         labels = self.classes[indices]
         if self.class_mode == "input":
             return batch, batch.copy()
