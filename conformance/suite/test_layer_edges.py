@@ -42,6 +42,7 @@ def test_pooling1d_defaults_are_pool_2_stride_2_valid(keras, adapter, kind, redu
     layer = getattr(keras.layers, kind)(name=f"edge_{kind.lower()}")
     got = _run(adapter, layer, x)
     assert_shape(got.shape, (2, 3, 3), f"{kind}() on (2, 7, 3)")
+    assert got.dtype == np.float32, f"got dtype {got.dtype}, expected float32 [{kind}()]"
     assert_allclose(got, _pool_1d(x, 2, 2, reduce), **TOL, what=f"{kind}()")
     assert layer.name == f"edge_{kind.lower()}", f"got name {layer.name!r} [{kind}(name=...)]"
 
@@ -53,6 +54,7 @@ def test_pooling2d_defaults_are_pool_2x2_stride_2_valid(keras, adapter, kind, re
     x = _x(1, 5, 4, 2)
     layer = getattr(keras.layers, kind)(name=f"edge_{kind.lower()}")
     got = _run(adapter, layer, x)
+    assert got.dtype == np.float32, f"got dtype {got.dtype}, expected float32 [{kind}()]"
     expected = np.stack([np.stack([reduce(x[:, 2 * i:2 * i + 2, 2 * j:2 * j + 2], axis=(1, 2))
                                    for j in range(2)], axis=1) for i in range(2)], axis=1)
     assert_allclose(got, expected, **TOL, what=f"{kind}() on (1, 5, 4, 2)")
@@ -448,3 +450,34 @@ def test_reset_states_sets_float32_states_from_arrays(keras, adapter):
     assert_array_equal(states[0], np.ones((2, 2), "float32"), "LSTM state h after reset_states")
     assert_array_equal(states[1], np.full((2, 2), 2.0, "float32"),
                        "LSTM state c after reset_states")
+
+
+# -- convolution data format and pooling gradients --------------------------------------------
+@pytest.mark.behavior("layers.edges.conv.channels_first")
+@pytest.mark.parametrize("kind, shape", [("Conv1D", (2, 3, 6)), ("Conv2D", (2, 3, 5, 4))])
+def test_conv_channels_first_is_channels_last_on_transposed_data(keras, adapter, kind, shape):
+    x = _x(*shape, seed=30)
+    first = getattr(keras.layers, kind)(2, 3, data_format="channels_first")
+    y_first = _run(adapter, first, x)
+    x_last = np.moveaxis(x, 1, -1)
+    last = getattr(keras.layers, kind)(2, 3)
+    last(x_last)
+    last.set_weights(first.get_weights())  # the same kernel layout in both formats
+    expected = np.moveaxis(_run(adapter, last, x_last), -1, 1)
+    assert_allclose(y_first, expected, **TOL, what=f"{kind}(data_format='channels_first')")
+
+
+@pytest.mark.behavior("layers.edges.max_pooling.gradient_to_one_maximum")
+def test_max_pooling_gradient_goes_to_one_maximum_per_window(keras):
+    # Conv1D(1, 1) with kernel 1 feeds MaxPooling1D(3): windows [1, 1, 1] and [2, 2, 2] tie.
+    inputs = keras.Input(shape=(6, 1))
+    conv = keras.layers.Conv1D(1, 1, use_bias=False, kernel_initializer="ones")
+    model = keras.Model(inputs, keras.layers.MaxPooling1D(3)(conv(inputs)))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss="mae")
+    x = np.array([[[1.0], [1.0], [1.0], [2.0], [2.0], [2.0]]], "float32")
+    model.train_on_batch(x, np.zeros((1, 2, 1), "float32"))
+    # loss = mean(w * max) over 2 windows: d/dw = (1 + 2) / 2 if each window routes its
+    # gradient to one of its tied maxima (3 times that if it went to all of them)
+    grad = 1.0 - float(conv.get_weights()[0].ravel()[0])
+    assert_allclose(grad, 1.5, rtol=1e-6, atol=1e-6,
+                    what="d loss / d kernel through MaxPooling1D(3) with tied maxima")
