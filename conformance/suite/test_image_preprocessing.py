@@ -598,3 +598,110 @@ def test_save_img_then_load_img(keras, tmp_path):
     api.save_img(str(path), x, scale=False)
     assert_array_equal(api.img_to_array(api.load_img(str(path))), x,
                        "load_img of save_img(path.png, x, scale=False)")
+
+
+# -- flow_from_directory: attributes, links, interpolation, errors (helper HI) -------------------
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.attributes")
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_flow_from_directory_attributes(keras, image_tree, capsys, data_format):
+    root, pixels = image_tree
+    iterator = generator(keras, data_format=data_format).flow_from_directory(
+        str(root), target_size=(H, W), batch_size=5, shuffle=False)
+    assert "Found 5 images belonging to 2 classes." in capsys.readouterr().out, (
+        "flow_from_directory prints how many images and classes it found")
+    assert iterator.num_classes == 2, f"num_classes {iterator.num_classes}"
+    shape = (H, W, 3) if data_format == "channels_last" else (3, H, W)
+    assert tuple(iterator.image_shape) == shape, f"image_shape {iterator.image_shape}"
+    expected = [str(root / f) for f in ORDER]
+    got = [p.replace("\\", "/") for p in iterator.filepaths]
+    assert got == [p.replace("\\", "/") for p in expected], f"filepaths {got}"
+    assert_array_equal(np.asarray(iterator.labels).astype("int64"), np.array(LABELS),
+                       "iterator.labels (the classes of the files)")
+    bx, by = next(iterator)
+    images = np.stack([pixels[f] for f in ORDER])
+    if data_format == "channels_first":
+        images = np.moveaxis(images, 3, 1)
+    assert_array_equal(bx, images, f"images read with data_format={data_format!r}")
+    assert bx.dtype == np.float32 and np.asarray(by).dtype == np.float32, (
+        f"batch dtypes {bx.dtype}, {np.asarray(by).dtype}: the generator's dtype (floatx)")
+
+
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.follow_links")
+def test_flow_from_directory_follow_links(keras, image_tree, tmp_path_factory):
+    root, _ = image_tree
+    outside = tmp_path_factory.mktemp("outside")
+    rng = np.random.default_rng(9)
+    for name in ("x.png", "y.png"):
+        (outside / name).write_bytes(png_bytes(rng.integers(0, 256, (H, W, 3))))
+    try:
+        (root / "cats" / "more").symlink_to(outside, target_is_directory=True)
+    except OSError:
+        pytest.skip("no symbolic links on this file system")
+    kwargs = {"target_size": (H, W), "shuffle": False}
+    plain = generator(keras).flow_from_directory(str(root), **kwargs)
+    assert plain.samples == 5, f"follow_links=False: {plain.samples} images, expected 5"
+    linked = generator(keras).flow_from_directory(str(root), follow_links=True, **kwargs)
+    names = [f.replace("\\", "/") for f in linked.filenames]
+    assert names == [*ORDER[:3], "cats/more/x.png", "cats/more/y.png", *ORDER[3:]], (
+        f"follow_links=True: filenames {names}")
+    assert_array_equal(np.asarray(linked.classes).astype("int64"),
+                       np.array([0, 0, 0, 0, 0, 1, 1]), "classes with the linked images")
+
+
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.interpolation")
+@pytest.mark.parametrize("interpolation", ["nearest", "bilinear", "bicubic"])
+def test_flow_from_directory_resizes_with_the_interpolation(keras, image_tree, interpolation):
+    root, _ = image_tree
+    api = keras.preprocessing.image
+    batch, _ = next(generator(keras).flow_from_directory(
+        str(root), target_size=(3, 4), batch_size=5, shuffle=False,
+        interpolation=interpolation))
+    expected = np.stack([api.img_to_array(api.load_img(str(root / f), target_size=(3, 4),
+                                                       interpolation=interpolation))
+                         for f in ORDER])
+    assert_array_equal(batch, expected, f"flow_from_directory(target_size=(3, 4), "
+                                        f"interpolation={interpolation!r}) vs load_img")
+    if interpolation != "nearest":
+        nearest = np.stack([api.img_to_array(api.load_img(str(root / f), target_size=(3, 4)))
+                            for f in ORDER])
+        assert not np.array_equal(batch, nearest), f"{interpolation} gave the nearest pixels"
+
+
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.errors")
+@pytest.mark.parametrize("kwargs", [{"class_mode": "multi"}, {"color_mode": "cmyk"},
+                                    {"subset": "test"}], ids=str)
+def test_flow_from_directory_argument_errors(keras, image_tree, kwargs):
+    root, _ = image_tree
+    gen = generator(keras, validation_split=0.5)
+    with pytest.raises(ValueError):
+        gen.flow_from_directory(str(root), target_size=(H, W), **kwargs)
+
+
+@pytest.mark.behavior("preprocessing.image.validation_split")
+def test_flow_from_directory_validation_is_the_first_files_of_each_class(keras, image_tree):
+    root, _ = image_tree
+    gen = generator(keras, validation_split=0.5)
+    kwargs = {"target_size": (H, W), "shuffle": False}
+    validation = gen.flow_from_directory(str(root), subset="validation", **kwargs)
+    training = gen.flow_from_directory(str(root), subset="training", **kwargs)
+    # per class: the first int(0.5 * n) files (alphanumerically) for validation
+    got = ([f.replace("\\", "/") for f in validation.filenames],
+           [f.replace("\\", "/") for f in training.filenames])
+    assert got == (["cats/a.png", "dogs/a.png"], ["cats/b.png", "cats/c.png", "dogs/b.png"]), (
+        f"validation, training files {got}")
+    assert_array_equal(np.asarray(training.classes).astype("int64"), np.array([0, 0, 1]),
+                       "training classes")
+
+
+@pytest.mark.behavior("preprocessing.image.save_to_dir")
+def test_flow_from_directory_save_to_dir(keras, image_tree, tmp_path_factory):
+    root, _ = image_tree
+    out = tmp_path_factory.mktemp("saved")
+    iterator = generator(keras).flow_from_directory(
+        str(root), target_size=(H, W), batch_size=2, shuffle=False, save_to_dir=str(out),
+        save_prefix="d", save_format="jpeg")
+    next(iterator)
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 2 and all(n.startswith("d_") and n.endswith(".jpeg") for n in names), (
+        f"save_to_dir after one batch of 2: {names}")
+    assert sorted(int(n.split("_")[1]) for n in names) == [0, 1], f"indices in {names}"
