@@ -481,3 +481,35 @@ def test_max_pooling_gradient_goes_to_one_maximum_per_window(keras):
     grad = 1.0 - float(conv.get_weights()[0].ravel()[0])
     assert_allclose(grad, 1.5, rtol=1e-6, atol=1e-6,
                     what="d loss / d kernel through MaxPooling1D(3) with tied maxima")
+
+
+@pytest.mark.behavior("layers.edges.rnn.compute_mask")
+@pytest.mark.parametrize("kind, n_states", [("SimpleRNN", 1), ("LSTM", 2)])
+def test_rnn_compute_mask_follows_return_sequences_and_return_state(keras, adapter, kind,
+                                                                    n_states):
+    x = adapter.to_tensor(_x(2, 4, 3, seed=31))
+    mask = np.array([[True, True, False, False], [True, True, True, False]])
+    m = adapter.to_tensor(mask)
+    layer = getattr(keras.layers, kind)(2, return_sequences=True)
+    # with an initial state the layer's inputs (and masks) are a list: the first one counts
+    assert_array_equal(adapter.to_numpy(layer.compute_mask(x, [m] + [None] * n_states)), mask,
+                       f"{kind}(return_sequences=True).compute_mask(x, [mask, None...])")
+    last = getattr(keras.layers, kind)(2)
+    assert last.compute_mask(x, m) is None, f"{kind}(return_sequences=False): no output mask"
+    both = getattr(keras.layers, kind)(2, return_sequences=True, return_state=True)
+    masks = both.compute_mask(x, m)
+    assert isinstance(masks, list) and len(masks) == 1 + n_states, f"got {masks!r}"
+    assert_array_equal(adapter.to_numpy(masks[0]), mask, f"{kind}(return_state) output mask")
+    assert all(s is None for s in masks[1:]), f"state masks should be None, got {masks[1:]!r}"
+
+
+@pytest.mark.behavior("layers.edges.rnn.cell_layer_round_trip")
+@pytest.mark.parametrize("cell", ["SimpleRNNCell", "GRUCell", "LSTMCell"])
+def test_rnn_of_a_cell_survives_get_config_from_config(keras, adapter, cell):
+    layer = keras.layers.RNN(getattr(keras.layers, cell)(3), return_sequences=True)
+    clone = keras.layers.RNN.from_config(layer.get_config())
+    assert type(clone.cell).__name__ == cell, f"got cell {type(clone.cell).__name__}"
+    assert clone.cell.units == 3, f"got units {clone.cell.units}"
+    assert clone.return_sequences is True, "return_sequences lost in from_config"
+    y = _run(adapter, clone, _x(2, 4, 2, seed=32))
+    assert_shape(y.shape, (2, 4, 3), f"RNN.from_config(RNN({cell}(3)).get_config()) output")
