@@ -705,3 +705,16 @@ def test_flow_from_directory_save_to_dir(keras, image_tree, tmp_path_factory):
     assert len(names) == 2 and all(n.startswith("d_") and n.endswith(".jpeg") for n in names), (
         f"save_to_dir after one batch of 2: {names}")
     assert sorted(int(n.split("_")[1]) for n in names) == [0, 1], f"indices in {names}"
+
+
+@pytest.mark.behavior("preprocessing.image.seed")
+def test_flow_from_directory_same_seed_same_augmented_batches(keras, image_tree):
+    root, _ = image_tree
+    kwargs = {"target_size": (H, W), "batch_size": 5, "shuffle": True, "seed": 4}
+    gen = {"horizontal_flip": True, "vertical_flip": True, "rotation_range": 30}
+    first = generator(keras, **gen).flow_from_directory(str(root), **kwargs)
+    second = generator(keras, **gen).flow_from_directory(str(root), **kwargs)
+    for step in range(2):
+        (ax, ay), (bx, by) = next(first), next(second)
+        assert_array_equal(bx, ax, f"images of batch {step} of two flows with seed=4")
+        assert_array_equal(by, ay, f"labels of batch {step} of two flows with seed=4")

@@ -510,3 +510,14 @@ def test_flow_save_to_dir_writes_each_generated_image(keras, tmp_path):
         scaled = (image - image.min()) / (image.max() - image.min()) * 255
         assert_allclose(saved, scaled, rtol=0, atol=1.0,
                         what=f"{name}: the generated image scaled to [0, 255]")
+
+
+@pytest.mark.behavior("preprocessing.image.flow.sample_weight")
+def test_flow_without_y_yields_only_x_even_with_sample_weight(keras):
+    # flow: "If `sample_weight` is not None, the yielded tuples are of the form (x, y,
+    # sample_weight). If `y` is None, only the NumPy array `x` is returned."
+    x = data(4)
+    batch = next(generator(keras).flow(x, sample_weight=np.arange(4.0), batch_size=4,
+                                       shuffle=False))
+    assert isinstance(batch, np.ndarray), f"flow(x, sample_weight=w) yielded {type(batch)}"
+    np.testing.assert_array_equal(batch, x, "flow(x, sample_weight=w) images")

@@ -476,9 +476,8 @@ class NumpyArrayIterator(Iterator):
         batch = np.stack([gen.standardize(gen.random_transform(self.x[i].copy(), rng=rng))
                           for i in indices]).astype(gen.dtype)
         self._save(batch, indices, rng)
-        if self.y is None:
-            return batch if self.sample_weight is None else (batch, None,
-                                                             self.sample_weight[indices])
+        if self.y is None:  # "If y is None, only the NumPy array x is returned"
+            return batch
         out = (batch, self.y[indices])
         return out if self.sample_weight is None else (*out, self.sample_weight[indices])
 
@@ -604,8 +603,7 @@ class DirectoryIterator(Iterator):
                            target_size=self.target_size, interpolation=self.interpolation)
             x = img_to_array(img, data_format=gen.data_format, dtype=gen.dtype)
             images.append(gen.standardize(gen.random_transform(x, rng=rng)))
-        batch = np.stack(images).astype(gen.dtype) if images else np.zeros(
-            (0, *self.image_shape), gen.dtype)
+        batch = np.stack(images).astype(gen.dtype)
         self._save(batch, indices, rng)
         labels = self.classes[indices]
         if self.class_mode == "input":
