@@ -103,16 +103,20 @@ def lstm(projected, initial_states, recurrent_kernel, recurrent_mask=None, keep=
     batch, steps, n = x.shape[0], x.shape[1], u.shape[0]
     keep = None if keep is None else keep.astype(x.dtype)[:, :, None]
     history = np.empty((batch, steps, 2, n), x.dtype)
+    h_ins = np.empty((batch, steps, n), x.dtype)  # each step's h @ U input, for U's gradient
     h, c, saved = h0.data, c0.data, []
     for t in range(steps):
         h_in = h if recurrent_mask is None else h * recurrent_mask
-        z = x[:, t] + h_in @ u
-        i, f, o = (ad.sigmoid_array(z[:, k * n:(k + 1) * n]) for k in (0, 1, 3))
+        h_ins[:, t] = h_in
+        z = h_in @ u
+        z += x[:, t]
+        gates = ad.sigmoid_array(z)  # i, f and o (the sigmoid of z_g goes unused)
+        i, f, o = gates[:, :n], gates[:, n:2 * n], gates[:, 3 * n:]
         g = np.tanh(z[:, 2 * n:3 * n])
         c_new = f * c + i * g
         tanh_c = np.tanh(c_new)
         h_new = o * tanh_c
-        saved.append((h_in, c, i, f, g, o, tanh_c))
+        saved.append((c, i, f, g, o, tanh_c))
         if keep is not None:
             m = keep[:, t]
             h_new, c_new = h_new * m + h * (1.0 - m), c_new * m + c * (1.0 - m)
@@ -120,25 +124,29 @@ def lstm(projected, initial_states, recurrent_kernel, recurrent_mask=None, keep=
         history[:, t, 0], history[:, t, 1] = h, c
 
     def backward(grad):
-        g_x, g_u = np.empty_like(x), np.zeros_like(u)
+        g_x = np.empty_like(x)  # d/dz of every step: the projected inputs' gradient
+        u_t = np.ascontiguousarray(u.T)
         g_h, g_c = np.zeros_like(h0.data), np.zeros_like(c0.data)  # from the later steps
         for t in reversed(range(steps)):
-            h_in, c, i, f, g, o, tanh_c = saved[t]
+            c, i, f, g, o, tanh_c = saved[t]
             g_h, g_c = grad[:, t, 0] + g_h, grad[:, t, 1] + g_c
             if keep is not None:  # a masked step passes its states' gradients straight on
                 m = keep[:, t]
                 g_h_kept, g_c_kept = g_h * (1.0 - m), g_c * (1.0 - m)
                 g_h, g_c = g_h * m, g_c * m
             g_c = g_c + g_h * o * (1 - tanh_c * tanh_c)  # through h' = o * tanh(c')
-            g_z = np.concatenate([g_c * g * i * (1 - i), g_c * c * f * (1 - f),
-                                  g_c * i * (1 - g * g), g_h * tanh_c * o * (1 - o)], axis=1)
-            g_x[:, t] = g_z
-            g_u += h_in.T @ g_z
-            g_h, g_c = g_z @ u.T, g_c * f
+            g_z = g_x[:, t]  # written gate by gate: i, f, g, o
+            g_z[:, :n] = g_c * g * i * (1 - i)
+            g_z[:, n:2 * n] = g_c * c * f * (1 - f)
+            g_z[:, 2 * n:3 * n] = g_c * i * (1 - g * g)
+            g_z[:, 3 * n:] = g_h * tanh_c * o * (1 - o)
+            g_h, g_c = g_z @ u_t, g_c * f
             if recurrent_mask is not None:
                 g_h = g_h * recurrent_mask
             if keep is not None:
                 g_h, g_c = g_h + g_h_kept, g_c + g_c_kept
+        # U's gradient, the sum over steps of h_in_t.T @ g_z_t, as one product
+        g_u = h_ins.reshape(-1, n).T @ g_x.reshape(-1, 4 * n)
         return g_x, g_h, g_c, g_u
 
     return ad.op(history, (projected, h0, c0, kernel), backward)
