@@ -422,10 +422,12 @@ def test_validation_split_checks_classes_unless_ignored(keras):
 
 @pytest.mark.behavior("preprocessing.image.argument_checks")
 @pytest.mark.parametrize("kwargs", [{"validation_split": 1.5}, {"validation_split": -0.1},
+                                    {"validation_split": 1.0},
                                     {"data_format": "channels_middle"}],
                          ids=lambda k: "-".join(f"{a}={v}" for a, v in k.items()))
 def test_invalid_arguments_raise_value_error(keras, kwargs):
-    with pytest.raises(ValueError):
+    (argument,) = kwargs
+    with pytest.raises(ValueError, match=f"`{argument}` "):  # the message names the argument
         generator(keras, **kwargs)
 
 
@@ -668,12 +670,13 @@ def test_flow_from_directory_resizes_with_the_interpolation(keras, image_tree, i
 
 
 @pytest.mark.behavior("preprocessing.image.flow_from_directory.errors")
-@pytest.mark.parametrize("kwargs", [{"class_mode": "multi"}, {"color_mode": "cmyk"},
-                                    {"subset": "test"}], ids=str)
-def test_flow_from_directory_argument_errors(keras, image_tree, kwargs):
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"class_mode": "multi"}, "Invalid class_mode"), ({"color_mode": "cmyk"}, "Invalid color mode"),
+    ({"subset": "test"}, "Invalid subset name")], ids=str)
+def test_flow_from_directory_argument_errors(keras, image_tree, kwargs, message):
     root, _ = image_tree
     gen = generator(keras, validation_split=0.5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=message):
         gen.flow_from_directory(str(root), target_size=(H, W), **kwargs)
 
 
@@ -718,3 +721,16 @@ def test_flow_from_directory_same_seed_same_augmented_batches(keras, image_tree)
         (ax, ay), (bx, by) = next(first), next(second)
         assert_array_equal(bx, ax, f"images of batch {step} of two flows with seed=4")
         assert_array_equal(by, ay, f"labels of batch {step} of two flows with seed=4")
+
+
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.classes")
+def test_flow_from_directory_extensions_ignore_case(keras, image_tree):
+    root, _ = image_tree
+    rng = np.random.default_rng(10)
+    (root / "dogs" / "Z.PNG").write_bytes(png_bytes(rng.integers(0, 256, (H, W, 3))))
+    (root / "dogs" / "z.gif").write_bytes(b"GIF89a")  # not a listed format
+    iterator = generator(keras).flow_from_directory(str(root), target_size=(H, W),
+                                                    shuffle=False)
+    names = [f.replace("\\", "/") for f in iterator.filenames]
+    # sorted file names: "Z.PNG" before "a.png"
+    assert names == [*ORDER[:3], "dogs/Z.PNG", *ORDER[3:]], f"filenames {names}"

@@ -152,6 +152,8 @@ def test_get_random_transform_draws_within_the_documented_ranges(keras):
     params = draws(keras, zoom_range=[0.5, 0.8])
     spread([p["zx"] for p in params], 0.5, 0.8, "zx, zoom_range=[0.5, 0.8]")
     spread([p["zy"] for p in params], 0.5, 0.8, "zy, zoom_range=[0.5, 0.8]")
+    params = draws(keras, zoom_range=[1, 1.5])  # one end at 1 is still a range
+    spread([p["zx"] for p in params], 1, 1.5, "zx, zoom_range=[1, 1.5]")
 
 
 def shifts(params):
@@ -248,7 +250,8 @@ def test_zoom_range_float_or_pair(keras, zoom_range, expected):
                                     {"brightness_range": (0.5,)},
                                     {"brightness_range": (0.5, 1.0, 1.5)}], ids=str)
 def test_bad_zoom_or_brightness_range_is_a_value_error(keras, kwargs):
-    with pytest.raises(ValueError):
+    (argument,) = kwargs
+    with pytest.raises(ValueError, match=f"`{argument}"):  # the message names the argument
         generator(keras, **kwargs)
 
 
@@ -334,7 +337,7 @@ def test_fit_augment_uses_the_random_transforms(keras):
 @pytest.mark.behavior("preprocessing.image.fit.statistics")
 def test_fit_checks_rank_and_leaves_its_argument(keras):
     gen = generator(keras, featurewise_center=True, rescale=0.5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="rank 4"):
         gen.fit(data()[0])
     x = data()
     before = x.copy()
@@ -380,15 +383,15 @@ def test_standardize_before_fit_warns_and_leaves_the_statistic_out(keras, flag):
 
 # -- apply_affine_transform argument checks -------------------------------------------------------
 @pytest.mark.behavior("preprocessing.image.apply_affine_transform.errors")
-@pytest.mark.parametrize(("shape", "kwargs"), [
-    ((2, 5, 7), {"row_axis": 1, "col_axis": 1, "channel_axis": 0}),
-    ((2, 5, 7), {"row_axis": 1, "col_axis": 3, "channel_axis": 0}),
-    ((5, 2, 7), {"row_axis": 0, "col_axis": 2, "channel_axis": 1}),
-    ((5, 7), {}), ((1, 2, 5, 7), {})], ids=["same-axes", "axis-3", "channel-middle", "rank-2",
-                                           "rank-4"])
-def test_apply_affine_transform_checks_its_axes_and_rank(keras, shape, kwargs):
+@pytest.mark.parametrize(("shape", "kwargs", "message"), [
+    ((2, 5, 7), {"row_axis": 1, "col_axis": 1, "channel_axis": 0}, "must be distinct"),
+    ((2, 5, 7), {"row_axis": 1, "col_axis": 3, "channel_axis": 0}, "Invalid axis"),
+    ((5, 2, 7), {"row_axis": 0, "col_axis": 2, "channel_axis": 1}, "Channels are allowed"),
+    ((5, 7), {}, "multi-channel 2D images"), ((1, 2, 5, 7), {}, "multi-channel 2D images")],
+    ids=["same-axes", "axis-3", "channel-middle", "rank-2", "rank-4"])
+def test_apply_affine_transform_checks_its_axes_and_rank(keras, shape, kwargs, message):
     x = np.arange(np.prod(shape), dtype="float32").reshape(shape)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=message):
         keras.preprocessing.image.apply_affine_transform(x, theta=10, **kwargs)
 
 
@@ -453,15 +456,18 @@ def test_on_epoch_end_reshuffles(keras):
 
 
 @pytest.mark.behavior("preprocessing.image.iterator.errors")
-@pytest.mark.parametrize(("x", "kwargs"), [
-    (np.zeros((4, 5, 3), "float32"), {}),
-    (np.zeros((4, 5, 6, 3), "float32"), {"y": np.arange(3)}),
-    (np.zeros((4, 5, 6, 3), "float32"), {"y": np.arange(4), "sample_weight": np.ones(5)}),
-    (np.zeros((4, 5, 6, 3), "float32"), {"subset": "test"}),
-], ids=["rank-3", "y-length", "sample_weight-length", "subset-name"])
-def test_flow_argument_errors(keras, x, kwargs):
+@pytest.mark.parametrize(("x", "kwargs", "message"), [
+    (np.zeros((4, 5, 3), "float32"), {}, "rank 4"),
+    (np.zeros((4, 5, 6, 3), "float32"), {"y": np.arange(3)}, "`y`.*same length"),
+    (np.zeros((4, 5, 6, 3), "float32"), {"y": np.arange(4), "sample_weight": np.ones(5)},
+     "`sample_weight` should have the same length"),
+    (np.zeros((4, 5, 6, 3), "float32"), {"subset": "test"}, "Invalid subset name"),
+    (np.zeros((4, 5, 6, 3), "float32"), {"y": np.array([0, 0, 1, 1]), "subset": "training"},
+     "different number of classes"),
+], ids=["rank-3", "y-length", "sample_weight-length", "subset-name", "class-split"])
+def test_flow_argument_errors(keras, x, kwargs, message):
     gen = generator(keras, validation_split=0.5)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=message):
         gen.flow(x, **kwargs)
 
 
