@@ -374,14 +374,16 @@ def matmul(a, b):
     def backward(g):
         if b.ndim == 1 or a.ndim == 1:
             raise NotImplementedError("matmul gradients need rank >= 2 operands")
-        # contiguous transposes: OpenBLAS's threaded path for transposed views can be 100x
-        # slower on small matrices when the cores are busy. An operand that needs no gradient
-        # (the input data of a first layer) costs no product.
+        # The transposes are views: BLAS reads them in place (the transpose flags of its
+        # gemm), faster on one thread than a contiguous copy first (the suite and the
+        # benchmarks run OPENBLAS_NUM_THREADS=1; threaded OpenBLAS on busy cores is slow
+        # either way). An operand that needs no gradient (the input data of a first layer)
+        # costs no product.
         ga = gb = None
         if a.requires_grad:
-            ga = unbroadcast(g @ np.ascontiguousarray(np.swapaxes(b.data, -1, -2)), a.shape)
+            ga = unbroadcast(g @ np.swapaxes(b.data, -1, -2), a.shape)
         if b.requires_grad:
-            gb = unbroadcast(np.ascontiguousarray(np.swapaxes(a.data, -1, -2)) @ g, b.shape)
+            gb = unbroadcast(np.swapaxes(a.data, -1, -2) @ g, b.shape)
         return ga, gb
 
     return op(a.data @ b.data, (a, b), backward)

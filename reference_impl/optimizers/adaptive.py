@@ -35,9 +35,9 @@ class RMSprop(Optimizer):
             mean += (1 - self.rho) * grad
             np.multiply(mean, mean, out=scratch)
             np.subtract(mean_square, scratch, out=scratch)  # ms - mg ** 2
+            scratch += self.epsilon
         else:
-            scratch[...] = mean_square
-        scratch += self.epsilon
+            np.add(mean_square, self.epsilon, out=scratch)
         np.sqrt(scratch, out=scratch)
         increment = grad * self.current_learning_rate()
         increment /= scratch  # lr * g / sqrt(denominator + epsilon)
