@@ -330,12 +330,15 @@ def test_bidirectional_invalid_merge_mode_raises(keras):
 
 
 @pytest.mark.behavior("layers.edges.bidirectional.return_state_shapes")
-@pytest.mark.parametrize("merge_mode, outputs", [("concat", [(None, 4)]), ("sum", [(None, 2)]),
-                                                 (None, [(None, 2), (None, 2)])])
+@pytest.mark.parametrize("merge_mode, outputs", [
+    ("concat", [(None, 4)]), ("sum", [(None, 2)]), (None, [(None, 2), (None, 2)]),
+    ("concat", [(None, 3, 4)]), (None, [(None, 3, 2), (None, 3, 2)])])
 def test_bidirectional_return_state_gives_outputs_then_both_directions_states(keras, merge_mode,
                                                                               outputs):
-    layer = keras.layers.Bidirectional(keras.layers.LSTM(2, return_state=True),
-                                       merge_mode=merge_mode)
+    sequences = len(outputs[0]) == 3
+    layer = keras.layers.Bidirectional(
+        keras.layers.LSTM(2, return_sequences=sequences, return_state=True),
+        merge_mode=merge_mode)
     expected = outputs + [(None, 2)] * 4  # forward h, c then backward h, c
     got = layer(keras.Input(shape=(3, 5)))
     assert len(got) == len(expected), f"got {len(got)} outputs, expected {len(expected)}"
@@ -513,3 +516,66 @@ def test_rnn_of_a_cell_survives_get_config_from_config(keras, adapter, cell):
     assert clone.return_sequences is True, "return_sequences lost in from_config"
     y = _run(adapter, clone, _x(2, 4, 2, seed=32))
     assert_shape(y.shape, (2, 4, 3), f"RNN.from_config(RNN({cell}(3)).get_config()) output")
+
+
+@pytest.mark.behavior("layers.edges.bidirectional.return_state_values")
+def test_bidirectional_return_state_values_are_the_two_layers_states(keras, adapter):
+    x = _x(2, 3, 2, seed=33)
+    layer = keras.layers.Bidirectional(keras.layers.LSTM(2, return_state=True))
+    layer(adapter.to_tensor(x))
+    _set_random_weights(layer, 34)
+    weights = layer.get_weights()
+    got = [adapter.to_numpy(t) for t in layer(adapter.to_tensor(x))]
+    forward = keras.layers.LSTM(2, return_state=True)
+    backward = keras.layers.LSTM(2, return_state=True, go_backwards=True)
+    for half, copy in ((weights[:3], forward), (weights[3:], backward)):
+        copy(adapter.to_tensor(x))
+        copy.set_weights(half)
+    y, h, c = (adapter.to_numpy(t) for t in forward(adapter.to_tensor(x)))
+    y_rev, h_rev, c_rev = (adapter.to_numpy(t) for t in backward(adapter.to_tensor(x)))
+    expected = [np.concatenate([y, y_rev], axis=-1), h, c, h_rev, c_rev]
+    assert len(got) == 5, f"got {len(got)} outputs, expected 5"
+    for i, (g, e) in enumerate(zip(got, expected, strict=True)):
+        assert_allclose(g, e, rtol=1e-5, atol=1e-5,
+                        what=f"Bidirectional(LSTM(return_state=True))(x)[{i}]")
+
+
+@pytest.mark.behavior("layers.edges.bidirectional.initial_state")
+def test_bidirectional_symbolic_call_with_initial_state(keras):
+    layer = keras.layers.Bidirectional(keras.layers.SimpleRNN(2, return_sequences=True))
+    out = layer(keras.Input(shape=(3, 5)),
+                initial_state=[keras.Input(shape=(2,)), keras.Input(shape=(2,))])
+    assert_shape(out.shape, (None, 3, 4), "Bidirectional(SimpleRNN(2))(x, initial_state=[...])")
+
+
+@pytest.mark.behavior("layers.edges.bidirectional.training_and_mask")
+def test_bidirectional_passes_training_to_both_directions(keras, adapter):
+    x = _x(4, 5, 3, seed=35)
+    layer = keras.layers.Bidirectional(keras.layers.SimpleRNN(4, dropout=0.5))
+    inference = _run(adapter, layer, x, training=False)
+    training = _run(adapter, layer, x, training=True)
+    for name, part in (("forward", slice(0, 4)), ("backward", slice(4, 8))):
+        assert np.abs(training[:, part] - inference[:, part]).max() > 1e-3, (
+            f"Bidirectional(SimpleRNN(dropout=0.5)): the {name} half should differ in training")
+
+
+@pytest.mark.behavior("layers.edges.bidirectional.training_and_mask")
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_bidirectional_passes_the_call_mask_to_both_directions(keras, adapter,
+                                                               return_sequences):
+    x = _x(2, 4, 3, seed=36)
+    mask = np.array([[True, True, True, False], [True, True, False, False]])
+    layer = keras.layers.Bidirectional(
+        keras.layers.SimpleRNN(2, return_sequences=return_sequences))
+    layer(x)
+    _set_random_weights(layer, 37)
+    unmasked = _run(adapter, layer, x)
+    got = _run(adapter, layer, x, mask=adapter.to_tensor(mask))
+    # masked steps change the result of both directions: compare with the trailing steps cut
+    # off, which a mask that only masks trailing steps must equal on the unmasked steps
+    for i, n in enumerate(mask.sum(axis=1)):
+        cut = _run(adapter, layer, x[i:i + 1, :n])
+        got_i = got[i] if not return_sequences else got[i, :n]
+        assert_allclose(got_i, cut[0], rtol=1e-5, atol=1e-5,
+                        what=f"Bidirectional with mask, sample {i} ({n} unmasked steps)")
+    assert np.abs(got - unmasked).max() > 1e-4, "the mask should change the output"
