@@ -734,3 +734,31 @@ def test_flow_from_directory_extensions_ignore_case(keras, image_tree):
     names = [f.replace("\\", "/") for f in iterator.filenames]
     # sorted file names: "Z.PNG" before "a.png"
     assert names == [*ORDER[:3], "dogs/Z.PNG", *ORDER[3:]], f"filenames {names}"
+
+
+@pytest.mark.behavior("preprocessing.image.dtype")
+@pytest.mark.parametrize("class_mode", ["categorical", "binary", "sparse"])
+def test_flow_from_directory_batches_have_the_generator_dtype(keras, image_tree, class_mode):
+    root, pixels = image_tree
+    gen = generator(keras, dtype="float64")
+    bx, by = next(gen.flow_from_directory(str(root), target_size=(H, W), batch_size=5,
+                                          shuffle=False, class_mode=class_mode))
+    assert (bx.dtype, np.asarray(by).dtype) == (np.float64, np.float64), (
+        f"ImageDataGenerator(dtype='float64').flow_from_directory(class_mode={class_mode!r}) "
+        f"gave {bx.dtype} images and {np.asarray(by).dtype} labels")
+
+
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.attributes")
+def test_flow_from_directory_defaults(keras, image_tree, tmp_path_factory):
+    root, _ = image_tree
+    out = tmp_path_factory.mktemp("defaults")
+    iterator = generator(keras).flow_from_directory(str(root), save_to_dir=str(out))
+    assert (iterator.batch_size, iterator.shuffle, tuple(iterator.target_size)) == (
+        32, True, (256, 256)), (
+        f"batch_size, shuffle, target_size = {iterator.batch_size}, {iterator.shuffle}, "
+        f"{iterator.target_size}: expected the documented 32, True, (256, 256)")
+    bx, _ = next(iterator)
+    assert_shape(bx.shape, (5, 256, 256, 3), "a default batch of the 5 images")
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 5 and all(n.startswith("_") and n.endswith(".png") for n in names), (
+        f"save_to_dir with the default save_prefix '' and save_format 'png': {names}")

@@ -33,6 +33,7 @@ def check_transform(keras, name):
     x = case.input("x")
     got = np.asarray(gen.apply_transform(x.copy(), dict(case["params"])))
     assert got.shape == x.shape, f"apply_transform kept shape {x.shape}? got {got.shape}"
+    assert got.dtype == x.dtype, f"apply_transform of a {x.dtype} image gave {got.dtype}"
     assert_allclose(got, case.expected, rtol=case.rtol, atol=case.atol,
                     what=f"ImageDataGenerator(**{case['generator']}).apply_transform(x, "
                          f"{case['params']})")
@@ -56,6 +57,17 @@ def test_apply_transform_brightness_as_keras2(keras, name):
     check_transform(keras, name)
 
 
+@pytest.mark.behavior("preprocessing.image.apply_transform.brightness")
+def test_apply_brightness_shift_scales_by_default(keras):
+    # apply_brightness_shift(x, brightness, scale=True): "scale: Whether to rescale the image
+    # such that minimum and maximum values are 0 and 255 respectively. Default: True."
+    case = golden.case("image", "brightness_shift_default")
+    got = keras.preprocessing.image.apply_brightness_shift(case.input("x").copy(),
+                                                           case["brightness"])
+    assert_allclose(np.asarray(got), case.expected, rtol=case.rtol, atol=case.atol,
+                    what=f"apply_brightness_shift(x, {case['brightness']})")
+
+
 @pytest.mark.behavior("preprocessing.image.apply_affine_transform")
 @pytest.mark.parametrize("name", AFFINE)
 def test_apply_affine_transform_as_keras2(keras, name):
@@ -63,6 +75,7 @@ def test_apply_affine_transform_as_keras2(keras, name):
     x = case.input("x")
     got = np.asarray(keras.preprocessing.image.apply_affine_transform(x.copy(),
                                                                       **case["kwargs"]))
+    assert got.dtype == x.dtype, f"apply_affine_transform of a {x.dtype} image gave {got.dtype}"
     assert_allclose(got, case.expected, rtol=case.rtol, atol=case.atol,
                     what=f"apply_affine_transform(x, **{case['kwargs']})")
 
@@ -527,3 +540,15 @@ def test_flow_without_y_yields_only_x_even_with_sample_weight(keras):
                                        shuffle=False))
     assert isinstance(batch, np.ndarray), f"flow(x, sample_weight=w) yielded {type(batch)}"
     np.testing.assert_array_equal(batch, x, "flow(x, sample_weight=w) images")
+
+
+@pytest.mark.behavior("preprocessing.image.save_to_dir")
+def test_flow_defaults_and_default_file_names(keras, tmp_path):
+    iterator = generator(keras).flow(data(3), save_to_dir=str(tmp_path))
+    assert (iterator.batch_size, iterator.shuffle, iterator.seed) == (32, True, None), (
+        f"flow(x) batch_size, shuffle, seed = {iterator.batch_size}, {iterator.shuffle}, "
+        f"{iterator.seed}: expected the documented 32, True, None")
+    next(iterator)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 3 and all(n.startswith("_") and n.endswith(".png") for n in names), (
+        f"save_to_dir with the default save_prefix '' and save_format 'png': {names}")
