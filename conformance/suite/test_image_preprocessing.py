@@ -762,3 +762,40 @@ def test_flow_from_directory_defaults(keras, image_tree, tmp_path_factory):
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 5 and all(n.startswith("_") and n.endswith(".png") for n in names), (
         f"save_to_dir with the default save_prefix '' and save_format 'png': {names}")
+
+
+@pytest.mark.behavior("preprocessing.image.iterator.defaults")
+def test_directory_iterator_class_defaults(keras, image_tree, tmp_path_factory):
+    root, pixels = image_tree
+    out = tmp_path_factory.mktemp("iterator_defaults")
+    outside = tmp_path_factory.mktemp("linked")
+    (outside / "x.png").write_bytes(png_bytes(np.zeros((H, W, 3))))
+    try:
+        (root / "cats" / "more").symlink_to(outside, target_is_directory=True)
+    except OSError:
+        pytest.skip("no symbolic links on this file system")
+    api = keras.preprocessing.image
+    iterator = api.DirectoryIterator(str(root), generator(keras), save_to_dir=str(out), seed=1)
+    got = (tuple(iterator.target_size), iterator.color_mode, iterator.class_mode,
+           iterator.batch_size, iterator.shuffle, iterator.interpolation, iterator.samples)
+    assert got == ((256, 256), "rgb", "categorical", 32, True, "nearest", 5), (
+        f"DirectoryIterator(directory, generator) target_size, color_mode, class_mode, "
+        f"batch_size, shuffle, interpolation, samples (no links followed) = {got}")
+    bx, by = next(iterator)
+    assert_shape(bx.shape, (5, 256, 256, 3), "default batch (256x256 RGB)")
+    assert_shape(np.shape(by), (5, 2), "default labels (categorical)")
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 5 and all(n.startswith("_") and n.endswith(".png") for n in names), (
+        f"default save_prefix '' and save_format 'png': {names}")
+
+
+@pytest.mark.behavior("preprocessing.image.iterator.defaults")
+def test_numpy_array_iterator_class_defaults(keras):
+    x = np.random.default_rng(1).uniform(0, 255, (40, H, W, C)).astype("float32")
+    iterator = keras.preprocessing.image.NumpyArrayIterator(x, np.arange(40), generator(keras))
+    assert (iterator.batch_size, bool(iterator.shuffle), iterator.seed) == (32, False, None), (
+        f"NumpyArrayIterator(x, y, generator) batch_size, shuffle, seed = "
+        f"{iterator.batch_size}, {iterator.shuffle}, {iterator.seed}: expected 32, False, None")
+    bx, by = next(iterator)
+    assert_array_equal(np.asarray(by), np.arange(32), "first default batch: the first 32, in order")
+    assert_array_equal(bx, x[:32], "its images")
