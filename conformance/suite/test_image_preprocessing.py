@@ -799,3 +799,27 @@ def test_numpy_array_iterator_class_defaults(keras):
     bx, by = next(iterator)
     assert_array_equal(np.asarray(by), np.arange(32), "first default batch: the first 32, in order")
     assert_array_equal(bx, x[:32], "its images")
+
+
+@pytest.mark.behavior("preprocessing.image.keep_aspect_ratio")
+@pytest.mark.parametrize(("target_size", "crop"), [
+    ((H, H), (slice(None), slice(0, 5))),  # 5x6 -> the centred 5x5 box: columns 0..4
+    ((4, 8), (slice(1, 4), slice(None))),  # 5x6 -> 6 * 4 // 8 = 3 rows, from row (5-3)//2 = 1
+])
+def test_keep_aspect_ratio_resizes_the_centred_box(keras, image_tree, tmp_path_factory,
+                                                   target_size, crop):
+    root, pixels = image_tree
+    api = keras.preprocessing.image
+    path = str(root / "cats" / "a.png")
+    cropped = tmp_path_factory.mktemp("crop") / "c.png"
+    cropped.write_bytes(png_bytes(pixels["cats/a.png"][crop]))
+    expected = api.img_to_array(api.load_img(str(cropped), target_size=target_size))
+    got = api.img_to_array(api.load_img(path, target_size=target_size, keep_aspect_ratio=True))
+    assert_array_equal(got, expected, f"load_img(target_size={target_size}, "
+                                      f"keep_aspect_ratio=True) vs the centred crop resized")
+    batch, _ = next(generator(keras).flow_from_directory(
+        str(root), target_size=target_size, keep_aspect_ratio=True, batch_size=1,
+        shuffle=False))
+    assert_array_equal(batch[0], expected, "flow_from_directory(keep_aspect_ratio=True)")
+    plain = api.img_to_array(api.load_img(path, target_size=target_size))
+    assert not np.array_equal(plain, expected), "without keep_aspect_ratio: the whole image"

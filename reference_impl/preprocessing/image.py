@@ -346,7 +346,8 @@ class ImageDataGenerator:
                                  batch_size=batch_size, shuffle=shuffle, seed=seed,
                                  follow_links=follow_links, subset=subset,
                                  interpolation=interpolation, save_to_dir=save_to_dir,
-                                 save_prefix=save_prefix, save_format=save_format)
+                                 save_prefix=save_prefix, save_format=save_format,
+                                 keep_aspect_ratio=keep_aspect_ratio)
 
 
 class Iterator:
@@ -482,9 +483,11 @@ class NumpyArrayIterator(Iterator):
         return out if self.sample_weight is None else (*out, self.sample_weight[indices])
 
 
-def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest"):
+def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest",
+             keep_aspect_ratio=False):
     """A PIL image, converted to 'grayscale' (L), 'rgb' or 'rgba' and resized to
-    (height, width) = ``target_size`` if given."""
+    (height, width) = ``target_size`` if given; with ``keep_aspect_ratio`` from the largest
+    centred box of the target's aspect ratio (integer pixel arithmetic as Keras 2)."""
     from PIL import Image  # only image files need Pillow
 
     methods = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC}
@@ -495,7 +498,14 @@ def load_img(path, color_mode="rgb", target_size=None, interpolation="nearest"):
     if img.mode != mode:
         img = img.convert(mode)
     if target_size is not None and img.size != (target_size[1], target_size[0]):
-        img = img.resize((target_size[1], target_size[0]), methods[interpolation])
+        box = None
+        if keep_aspect_ratio:
+            (width, height), (rows, cols) = img.size, target_size
+            crop_width = min(width, height * cols // rows)
+            crop_height = min(height, width * rows // cols)
+            left, top = (width - crop_width) // 2, (height - crop_height) // 2
+            box = (left, top, left + crop_width, top + crop_height)
+        img = img.resize((target_size[1], target_size[0]), methods[interpolation], box=box)
     return img
 
 
@@ -552,7 +562,8 @@ class DirectoryIterator(Iterator):
     def __init__(self, directory, image_data_generator, target_size=(256, 256),
                  color_mode="rgb", classes=None, class_mode="categorical", batch_size=32,
                  shuffle=True, seed=None, follow_links=False, subset=None,
-                 interpolation="nearest", save_to_dir=None, save_prefix="", save_format="png"):
+                 interpolation="nearest", save_to_dir=None, save_prefix="", save_format="png",
+                 keep_aspect_ratio=False):
         if color_mode not in ("grayscale", "rgb", "rgba"):
             raise ValueError(f"Invalid color mode: {color_mode}; expected \"rgb\", \"rgba\", "
                              f"or \"grayscale\".")
@@ -562,6 +573,7 @@ class DirectoryIterator(Iterator):
         self.directory, self.image_data_generator = directory, image_data_generator
         self.target_size, self.color_mode = tuple(target_size), color_mode
         self.class_mode, self.interpolation = class_mode, interpolation
+        self.keep_aspect_ratio = keep_aspect_ratio
         self.save_to_dir, self.save_prefix, self.save_format = (save_to_dir, save_prefix,
                                                                 save_format)
         channels = {"grayscale": 1, "rgb": 3, "rgba": 4}[color_mode]
@@ -600,7 +612,8 @@ class DirectoryIterator(Iterator):
         images = []
         for i in indices:
             img = load_img(self.filepaths[i], color_mode=self.color_mode,
-                           target_size=self.target_size, interpolation=self.interpolation)
+                           target_size=self.target_size, interpolation=self.interpolation,
+                           keep_aspect_ratio=self.keep_aspect_ratio)
             x = img_to_array(img, data_format=gen.data_format, dtype=gen.dtype)
             images.append(gen.standardize(gen.random_transform(x, rng=rng)))
         batch = np.stack(images).astype(gen.dtype)
