@@ -459,7 +459,6 @@ def test_on_epoch_end_reshuffles(keras):
         _, by = next(iterator)
         order = np.asarray(by).tolist()
         assert sorted(order) == list(range(20)), f"an epoch of labels {order}"
-        assert order == np.asarray(iterator.index_array).tolist() or len(orders) < 3, order
         orders.append(order)
         iterator.on_epoch_end()
         assert sorted(np.asarray(iterator.index_array).tolist()) == list(range(20)), (
