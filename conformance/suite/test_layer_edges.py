@@ -411,13 +411,14 @@ def test_simple_rnn_cell_takes_a_single_state_tensor_or_a_list(keras, adapter):
 
 
 @pytest.mark.behavior("layers.edges.rnn.dropout_in_training")
-@pytest.mark.parametrize("kind", ["SimpleRNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("kind, activation", [("SimpleRNN", "tanh"), ("GRU", "tanh"),
+                                              ("LSTM", "tanh"), ("LSTM", "relu")])
 @pytest.mark.parametrize("argument", ["dropout", "recurrent_dropout"])
-def test_rnn_dropout_changes_training_output_only(keras, adapter, kind, argument):
+def test_rnn_dropout_changes_training_output_only(keras, adapter, kind, activation, argument):
     x = _x(4, 5, 3, seed=26)
-    layer = getattr(keras.layers, kind)(4, **{argument: 0.5})
+    layer = getattr(keras.layers, kind)(4, activation=activation, **{argument: 0.5})
     inference = _run(adapter, layer, x, training=False)
-    plain = getattr(keras.layers, kind)(4)
+    plain = getattr(keras.layers, kind)(4, activation=activation)
     plain(x)
     plain.set_weights(layer.get_weights())
     assert_allclose(inference, _run(adapter, plain, x), rtol=1e-5, atol=1e-6,
@@ -579,3 +580,20 @@ def test_bidirectional_passes_the_call_mask_to_both_directions(keras, adapter,
         assert_allclose(got_i, cut[0], rtol=1e-5, atol=1e-5,
                         what=f"Bidirectional with mask, sample {i} ({n} unmasked steps)")
     assert np.abs(got - unmasked).max() > 1e-4, "the mask should change the output"
+
+
+@pytest.mark.behavior("layers.edges.bidirectional.training_and_mask")
+def test_bidirectional_with_initial_state_keeps_the_input_mask(keras):
+    inputs = keras.Input(shape=(None, 3))
+    states = [keras.Input(shape=(2,)), keras.Input(shape=(2,))]
+    masked = keras.layers.Masking()(inputs)
+    outputs = keras.layers.Bidirectional(keras.layers.SimpleRNN(2))(masked, initial_state=states)
+    model = keras.Model([inputs, *states], outputs)
+    x = _x(1, 4, 3, seed=38)
+    x[:, 2:] = 0.0  # two masked trailing steps
+    h = [_x(1, 2, seed=39), _x(1, 2, seed=40)]
+    full = model.predict([x, *h], verbose=0)
+    cut = model.predict([x[:, :2], *h], verbose=0)
+    assert_allclose(full, cut, rtol=1e-5, atol=1e-5,
+                    what="Bidirectional(Masking(x), initial_state) vs the sequence without the "
+                         "masked steps")
