@@ -297,6 +297,15 @@ def softplus(x):
                   lambda g, x, o: g * sigmoid(x).data)
 
 
+def softmax(x, axis=-1):
+    """exp(x - max) / sum(exp(x - max)) along ``axis`` (the shift keeps exp from overflowing),
+    as one op: for s = softmax(x), d/dx of sum(g * s) is s * (g - sum(g * s, axis))."""
+    x = as_tensor(x)
+    e = np.exp(x.data - np.max(x.data, axis=axis, keepdims=True))
+    out = e / np.sum(e, axis=axis, keepdims=True)
+    return op(out, (x,), lambda g: (out * (g - np.sum(g * out, axis=axis, keepdims=True)),))
+
+
 def relu(x):
     return _unary(x, lambda x: np.maximum(x, 0), lambda g, x, o: g * (x > 0))
 

@@ -141,10 +141,7 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
 
 
 def softmax(x, axis=-1):
-    x = ad.as_tensor(x)
-    shifted = x - ad.stop_gradient(np.max(x.data, axis=axis, keepdims=True))
-    e = ad.exp(shifted)
-    return e / ad.reduce_sum(e, axis=axis, keepdims=True)
+    return ad.softmax(x, axis)
 
 
 def softplus(x):

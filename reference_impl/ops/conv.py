@@ -161,9 +161,11 @@ def max_pool(x, pool_size, strides=None, padding="valid"):
 
     def backward(g):
         full = np.zeros_like(padded)
-        taken = np.zeros(out.shape, bool)
-        for index in indices:
-            first = (padded[index] == out) & ~taken
+        taken = np.zeros(out.shape, bool)  # windows whose maximum has had its gradient
+        first = np.empty(out.shape, bool)
+        for index in indices:  # (boolean temporaries reused)
+            np.equal(padded[index], out, out=first)
+            np.greater(first, taken, out=first)  # a maximum, and the window's first one
             full[index] += np.where(first, g, 0)
             taken |= first
         return (full[crop],)
