@@ -551,3 +551,51 @@ def test_flow_defaults_and_default_file_names(keras, tmp_path):
     names = sorted(p.name for p in tmp_path.iterdir())
     assert len(names) == 3 and all(n.startswith("_") and n.endswith(".png") for n in names), (
         f"save_to_dir with the default save_prefix '' and save_format 'png': {names}")
+
+
+@pytest.mark.behavior("preprocessing.image.fit.augment")
+def test_fit_augment_rounds_and_seed(keras):
+    x = data(4)
+    calls = []
+
+    def marked(image, *args, **kwargs):  # the k-th transformed image is all k
+        calls.append(len(calls) + 1)
+        return np.full_like(image, len(calls))
+
+    gen = generator(keras, featurewise_center=True)
+    gen.random_transform = marked
+    gen.fit(x)
+    assert calls == [], f"fit(x) (augment=False by default) transformed {len(calls)} images"
+    gen.fit(x, augment=True)
+    assert len(calls) == 4, f"fit(x, augment=True): {len(calls)} transformed images, expected 4"
+    assert_allclose(np.asarray(gen.mean).ravel(), np.full(3, 2.5), rtol=1e-6, atol=0,
+                    what="mean of the 4 augmented images (rounds=1 by default)")
+    calls.clear()
+    gen.fit(x, augment=True, rounds=3)
+    assert len(calls) == 12, f"fit(augment=True, rounds=3): {len(calls)} images, expected 12"
+    assert_allclose(np.asarray(gen.mean).ravel(), np.full(3, 6.5), rtol=1e-6, atol=0,
+                    what="mean over the 12 augmented images (rounds=3)")
+    # a fixed seed repeats the random augmentation
+    means = []
+    for _ in range(2):
+        gen = generator(keras, featurewise_center=True, channel_shift_range=50.0,
+                        rotation_range=90)
+        gen.fit(x, augment=True, rounds=2, seed=6)
+        means.append(np.asarray(gen.mean))
+        assert means[-1].dtype == np.float32, f"gen.mean dtype {means[-1].dtype}"
+    np.testing.assert_array_equal(means[0], means[1], "gen.mean of two fit(augment=True, seed=6)")
+
+
+@pytest.mark.behavior("preprocessing.image.fit.statistics")
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_fit_converts_to_the_generator_dtype_and_is_quiet_for_image_channels(keras, channels):
+    import warnings
+
+    x = (data(channels=channels) * 20).astype("uint8")
+    gen = generator(keras, featurewise_center=True, rescale=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 1, 3 or 4 channels: no warning
+        gen.fit(x)
+    assert np.asarray(gen.mean).dtype == np.float32, f"gen.mean dtype {np.asarray(gen.mean).dtype}"
+    assert_allclose(np.asarray(gen.mean).ravel(), (x * 0.5).mean(axis=(0, 1, 2)), rtol=1e-5,
+                    atol=1e-5, what="mean of uint8 images times rescale, as float32")

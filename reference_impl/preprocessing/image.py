@@ -225,9 +225,8 @@ class ImageDataGenerator:
         if self.featurewise_center:
             self.mean = np.mean(x, axis=axes).reshape(shape)
             x = x - self.mean
-        if self.featurewise_std_normalization:
+        if self.featurewise_std_normalization:  # never with zca_whitening, which clears it
             self.std = np.std(x, axis=axes).reshape(shape)
-            x = x / (self.std + 1e-6)
         if self.zca_whitening:
             # the singular values s of the data are sqrt(n) times the square roots of the
             # eigenvalues of its second moment; Keras 2 adds zca_epsilon to s itself
