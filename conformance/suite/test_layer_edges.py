@@ -597,3 +597,38 @@ def test_bidirectional_with_initial_state_keeps_the_input_mask(keras):
     assert_allclose(full, cut, rtol=1e-5, atol=1e-5,
                     what="Bidirectional(Masking(x), initial_state) vs the sequence without the "
                          "masked steps")
+
+
+# -- configs with regularizers and constraints; TimeDistributed training ---------------------
+def _regularizer_factor(regularizer, key):
+    """The l1 or l2 factor of a regularizer, read through its own get_config()."""
+    return float(regularizer.get_config()[key])
+
+
+@pytest.mark.behavior("layers.edges.config.regularizers_and_constraints")
+def test_dense_and_embedding_configs_keep_bias_and_activity_settings(keras):
+    reg = keras.regularizers
+    dense = keras.layers.Dense(2, bias_regularizer=reg.l2(0.25), activity_regularizer=reg.l1(0.5),
+                               bias_constraint=keras.constraints.NonNeg())
+    clone = keras.layers.Dense.from_config(dense.get_config())
+    assert_allclose(_regularizer_factor(clone.bias_regularizer, "l2"), 0.25, rtol=1e-6,
+                    atol=0, what="Dense bias_regularizer after from_config(get_config())")
+    assert_allclose(_regularizer_factor(clone.activity_regularizer, "l1"), 0.5,
+                    rtol=1e-6, atol=0, what="Dense activity_regularizer after the round trip")
+    assert type(clone.bias_constraint).__name__ == "NonNeg", (
+        f"got bias_constraint {clone.bias_constraint!r} after the round trip")
+    embedding = keras.layers.Embedding(10, 3, activity_regularizer=reg.l2(0.125))
+    clone = keras.layers.Embedding.from_config(embedding.get_config())
+    assert_allclose(_regularizer_factor(clone.activity_regularizer, "l2"), 0.125,
+                    rtol=1e-6, atol=0, what="Embedding activity_regularizer after the round trip")
+
+
+@pytest.mark.behavior("layers.edges.time_distributed.training")
+def test_time_distributed_passes_training_to_the_wrapped_layer(keras, adapter):
+    x = np.ones((2, 3, 8), "float32")
+    layer = keras.layers.TimeDistributed(keras.layers.Dropout(0.5))
+    assert_array_equal(_run(adapter, layer, x, training=False), x,
+                       "TimeDistributed(Dropout(0.5))(x, training=False)")
+    got = _run(adapter, layer, x, training=True)
+    assert set(np.unique(got)) <= {0.0, 2.0}, f"got values {np.unique(got)}, expected 0 or 2"
+    assert 0 < (got == 0).sum() < got.size, "training=True should drop some units, not all"
