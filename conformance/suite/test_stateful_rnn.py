@@ -37,12 +37,17 @@ def stateful_model(keras, name, chunk, return_sequences=True):
     return model, layer
 
 
-def whole_sequence(keras, name, weights, x, return_sequences=True, **kwargs):
-    """A non-stateful layer with the given weights, run on all of x at once."""
+def whole_sequence(keras, name, weights, x, return_sequences=True, run_eagerly=True, **kwargs):
+    """A non-stateful layer with the given weights, run on all of x at once.
+
+    The expected values of the stateful checks: predicted with compile(run_eagerly=True) (not
+    traced by tf.function: on tf-keras tracing a recurrent layer costs more than running it;
+    the stateful model under test keeps the default, traced, predict)."""
     model = keras.models.Sequential([
         keras.layers.Input(shape=x.shape[1:]),
         getattr(keras.layers, name)(UNITS, return_sequences=return_sequences, **kwargs)])
     model.set_weights(weights)
+    model.compile(run_eagerly=run_eagerly)
     return model.predict(x, batch_size=len(x), verbose=0)
 
 
@@ -172,8 +177,9 @@ def test_fit_carries_states_between_batches(keras, adapter):
 def test_unroll_gives_the_same_outputs(keras, name):
     model = keras.models.Sequential([keras.layers.Input(shape=(STEPS, FEATURES)),
                                      getattr(keras.layers, name)(UNITS, return_sequences=True)])
+    model.compile(run_eagerly=True)  # the expected values; the unrolled layer's predict is traced
     expected = model.predict(X, verbose=0)
-    got = whole_sequence(keras, name, model.get_weights(), X, unroll=True)
+    got = whole_sequence(keras, name, model.get_weights(), X, run_eagerly=False, unroll=True)
     assert_allclose(got, expected, **TOL, what=f"{name}(unroll=True) vs {name}()")
 
 
@@ -182,9 +188,11 @@ def test_unroll_gives_the_same_outputs(keras, name):
 def test_implementation_modes_give_the_same_outputs(keras, name):
     model = keras.models.Sequential([keras.layers.Input(shape=(STEPS, FEATURES)),
                                      getattr(keras.layers, name)(UNITS, return_sequences=True)])
+    model.compile(run_eagerly=True)  # the expected values; each mode's predict is traced
     expected = model.predict(X, verbose=0)
     for implementation in (1, 2):
-        got = whole_sequence(keras, name, model.get_weights(), X, implementation=implementation)
+        got = whole_sequence(keras, name, model.get_weights(), X, run_eagerly=False,
+                             implementation=implementation)
         assert_allclose(got, expected, **TOL,
                         what=f"{name}(implementation={implementation}) vs {name}()")
 
