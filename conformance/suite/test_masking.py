@@ -249,9 +249,17 @@ def loss_model(keras):
     return model, case
 
 
+@functools.cache
+def evaluated_loss_model(keras):
+    """loss_model for the tests that only evaluate and predict (its weights never change):
+    built and compiled once, as building and tracing the recurrent model dominates them on
+    tf-keras. test_fit_on_masked_sequences trains a fresh one."""
+    return loss_model(keras)
+
+
 @pytest.mark.behavior("training.masking.loss_excludes_masked_steps")
 def test_masked_steps_do_not_count_in_the_loss(keras):
-    model, case = loss_model(keras)
+    model, case = evaluated_loss_model(keras)
     ids, y = case.input("data"), case.input("y")
     got = model.evaluate(ids, y, batch_size=4, verbose=0)
     expected = case.expected["evaluate"]
@@ -271,7 +279,7 @@ def test_masked_steps_do_not_count_in_the_loss(keras):
 def test_sample_weights_multiply_the_mask(keras):
     # tf-keras 2: sum(loss * sample_weight * mask) / (number of unmasked steps)
     # metrics get the mask only, not the sample weights (compile_utils.MetricsContainer)
-    model, case = loss_model(keras)
+    model, case = evaluated_loss_model(keras)
     got = model.evaluate(case.input("data"), case.input("y"),
                          sample_weight=case.input("sample_weight"), batch_size=4, verbose=0)
     assert_allclose(got, case.expected["evaluate_sample_weight"], rtol=case.rtol,
@@ -280,7 +288,7 @@ def test_sample_weights_multiply_the_mask(keras):
 
 @pytest.mark.behavior("training.masking.metrics_exclude_masked_steps")
 def test_masked_steps_do_not_count_in_metrics(keras):
-    model, case = loss_model(keras)
+    model, case = evaluated_loss_model(keras)
     ids, y = case.input("data"), case.input("y")
     got = model.evaluate(ids, y, batch_size=4, verbose=0)
     assert_allclose(got[1], case.expected["evaluate"][1], rtol=case.rtol, atol=case.atol,
