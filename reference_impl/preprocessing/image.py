@@ -31,15 +31,15 @@ def _fill_index(index, size, mode):
     return np.clip(index, 0, size - 1)
 
 
-def affine_resample(channel, matrix, offset, fill_mode="nearest", cval=0.0, order=1):
+def affine_resample(channel, matrix, offset, fill_mode, cval, order):
     """out[o] = channel(matrix @ o + offset) for every output pixel o of a 2-D array, as
     scipy.ndimage.affine_transform (which Keras 2 calls): order 0 takes the nearest pixel
     (halves round up), order 1 interpolates bilinearly; with 'constant' every sample point
     outside [0, size - 1] on either axis is ``cval``."""
     if fill_mode not in ("constant", "nearest", "reflect", "wrap"):
-        raise ValueError(f"Invalid fill_mode: {fill_mode}")
+        raise RuntimeError("boundary mode not supported")  # SciPy's error, as Keras 2 raises it
     rows, cols = channel.shape
-    grid = np.indices((rows, cols), dtype="float64").reshape(2, -1)
+    grid = np.indices((rows, cols)).reshape(2, rows * cols)
     src = matrix @ grid + offset[:, None]
     outside = (src[0] < 0) | (src[0] > rows - 1) | (src[1] < 0) | (src[1] > cols - 1)
     if order == 0:
