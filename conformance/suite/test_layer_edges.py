@@ -234,7 +234,9 @@ def test_masking_default_mask_value_is_zero(keras, adapter):
 @pytest.mark.parametrize("a, b, expected", [
     ((None, 3), (4, 1), (None, 4, 3)), ((4, 3), (None, 3), (None, 4, 3)),
     ((1, 3), (None, 3), (None, None, 3)), ((4, 1), (4, 3), (None, 4, 3)),
-    ((4, 3), (4, 1), (None, 4, 3)), ((4, 3), (3,), (None, 4, 3))])
+    ((4, 3), (4, 1), (None, 4, 3)), ((4, 3), (3,), (None, 4, 3)),
+    ((None, 3), (1, 3), (None, None, 3)), ((3,), (4, 3), (None, 4, 3)),
+    ((None, 3), (None, 3), (None, None, 3))])
 def test_add_output_shape_broadcasts_unknown_and_size_1_axes(keras, a, b, expected):
     out = keras.layers.Add()([keras.Input(shape=a), keras.Input(shape=b)])
     assert_shape(out.shape, expected, f"Add()([Input({a}), Input({b})]).shape")

@@ -25,8 +25,8 @@ def broadcast_shapes(a: tuple, b: tuple) -> tuple:
         a, b = b, a
     out = list(a[:len(a) - len(b)])
     for i, j in zip(a[len(a) - len(b):], b, strict=True):
-        if i is None or j is None:
-            out.append(j if i in (None, 1) else i)
+        if i is None or j is None:  # 1 broadcasts to the other; unknown with known n > 1 is n
+            out.append(j if i == 1 else i if j == 1 else j if i is None else i)
         elif i == 1 or j == 1 or i == j:
             out.append(max(i, j))
         else:
