@@ -28,12 +28,14 @@ How the gradients are read through the public API (no keras.backend):
   implementation whose Embedding or Reshape is wrong fails these gradient cases too; the
   output cases and the embedding/reshape cases tell the causes apart.
 
-Outputs are read with model.predict_on_batch (inference on one batch; every case's batch is
-smaller than predict's default 32, so predict would run the same single batch, through a
-tf.data pipeline that costs tf-keras more than the layer itself). Both models are compiled
-with run_eagerly=True (documented in Keras 2 and 3: the model's logic is not wrapped in a
-tf.function): the same operations run, and tf-keras skips tracing a function per case, which
-makes the module about four times faster there. Dropout has no gradient case: in training it
+Outputs are read by calling the layer on the golden inputs (a layer is callable on tensors;
+the first call builds its weights, the second computes with the golden ones): inference on
+one batch, the operations a model's predict would run, without building a graph around the
+layer (the gradient cases build one per layer; a recurrent layer's symbolic build costs
+tf-keras far more than running it). The gradient model is compiled with run_eagerly=True
+(documented in Keras 2 and 3: the model's logic is not wrapped in a tf.function): the same
+operations run, and tf-keras skips tracing a function per case, which makes the module about
+four times faster there. Dropout has no gradient case: in training it
 drops at random. Tolerances are per case in the fixture, with the reason.
 """
 
@@ -176,17 +178,13 @@ def _outputs(got) -> list:
 
 
 @pytest.mark.parametrize("name", _params(CASES))
-def test_layer_outputs_match_keras2(keras, name):
+def test_layer_outputs_match_keras2(keras, adapter, name):
     case = golden.case("layers", name)
-    xs = case.input("x")
-    integer = xs[0].dtype.kind == "i"
-    inputs = [keras.Input(shape=x.shape[1:], dtype="int32" if integer else "float32")
-              for x in xs]
+    xs = [adapter.to_tensor(x, dtype=x.dtype.name) for x in case.input("x")]
     layer = build_layer(keras, case["layer"])
-    model = keras.models.Model(inputs, layer(_single(inputs)))
+    layer(_single(xs))  # builds the weights (see the module docstring)
     layer.set_weights(case.input("weights"))
-    model.compile(run_eagerly=True)  # see the module docstring
-    got = _outputs(model.predict_on_batch(_single(xs)))
+    got = _outputs(adapter.to_numpy(layer(_single(xs))))
     expected = case.expected["outputs"]
     assert len(got) == len(expected), f"{len(got)} outputs, expected {len(expected)}"
     for i, (y, e) in enumerate(zip(got, expected, strict=True)):
