@@ -513,14 +513,14 @@ def test_flow_channels_first(keras):
 def test_flow_save_to_dir_writes_each_generated_image(keras, tmp_path):
     x = data(5)
     iterator = generator(keras).flow(x, batch_size=3, shuffle=False, save_to_dir=str(tmp_path),
-                                     save_prefix="aug", save_format="png")
+                                     save_prefix="aug", save_format="bmp")
     batch = next(iterator)
     names = sorted(p.name for p in tmp_path.iterdir())
     assert len(names) == 3, f"save_to_dir after one batch of 3: {names}"
     indices = sorted(int(name.split("_")[1]) for name in names)
     assert indices == [0, 1, 2] and all(
-        n.startswith("aug_") and n.endswith(".png") for n in names), (
-        f"files {names}: expected aug_<index>_<number>.png for the samples 0, 1, 2")
+        n.startswith("aug_") and n.endswith(".bmp") for n in names), (
+        f"files {names}: expected aug_<index>_<number>.bmp for the samples 0, 1, 2")
     api = keras.preprocessing.image
     for name in names:
         index = int(name.split("_")[1])
