@@ -634,3 +634,12 @@ def test_time_distributed_passes_training_to_the_wrapped_layer(keras, adapter):
     got = _run(adapter, layer, x, training=True)
     assert set(np.unique(got)) <= {0.0, 2.0}, f"got values {np.unique(got)}, expected 0 or 2"
     assert 0 < (got == 0).sum() < got.size, "training=True should drop some units, not all"
+
+
+@pytest.mark.behavior("layers.edges.dropout.rate_one")
+def test_dropout_rate_one_raises_in_training_and_is_the_identity_in_inference(keras, adapter):
+    x = _x(2, 4, seed=41)
+    layer = keras.layers.Dropout(1.0)
+    assert_array_equal(_run(adapter, layer, x, training=False), x, "Dropout(1.0)(x)")
+    with pytest.raises(ValueError):
+        layer(x, training=True)

@@ -19,6 +19,9 @@ class Dropout(Layer):
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
+        if self.rate >= 1:  # tf-keras 2: tf.nn.dropout refuses it (no unit would be kept)
+            raise ValueError(f"rate must be a scalar tensor or a float in the range [0, 1), "
+                             f"got {self.rate:g}")
         shape = inputs.shape if self.noise_shape is None else tuple(
             size if size is not None else inputs.shape[i]
             for i, size in enumerate(self.noise_shape))
