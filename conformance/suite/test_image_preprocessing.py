@@ -790,7 +790,7 @@ def test_directory_iterator_class_defaults(keras, image_tree, tmp_path_factory):
 
 
 @pytest.mark.behavior("preprocessing.image.iterator.defaults")
-def test_numpy_array_iterator_class_defaults(keras):
+def test_numpy_array_iterator_class_defaults(keras, tmp_path):
     x = np.random.default_rng(1).uniform(0, 255, (40, H, W, C)).astype("float32")
     iterator = keras.preprocessing.image.NumpyArrayIterator(x, np.arange(40), generator(keras))
     assert (iterator.batch_size, bool(iterator.shuffle), iterator.seed) == (32, False, None), (
@@ -799,6 +799,20 @@ def test_numpy_array_iterator_class_defaults(keras):
     bx, by = next(iterator)
     assert_array_equal(np.asarray(by), np.arange(32), "first default batch: the first 32, in order")
     assert_array_equal(bx, x[:32], "its images")
+    # ignore_class_split=False: a split that loses a class is an error
+    sorted_y = np.array([0] * 20 + [1] * 20)
+    split_gen = generator(keras, validation_split=0.25)
+    with pytest.raises(ValueError, match="different number of classes"):
+        keras.preprocessing.image.NumpyArrayIterator(x, sorted_y, split_gen, subset="validation")
+    # save_prefix '' and save_format 'png'
+    out = tmp_path / "saved"
+    out.mkdir()
+    saving = keras.preprocessing.image.NumpyArrayIterator(x[:2], None, generator(keras),
+                                                          save_to_dir=str(out))
+    next(saving)
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 2 and all(n.startswith("_") and n.endswith(".png") for n in names), (
+        f"NumpyArrayIterator default save_prefix and save_format: {names}")
 
 
 @pytest.mark.behavior("preprocessing.image.keep_aspect_ratio")

@@ -471,9 +471,10 @@ def test_on_epoch_end_reshuffles(keras):
 @pytest.mark.behavior("preprocessing.image.iterator.errors")
 @pytest.mark.parametrize(("x", "kwargs", "message"), [
     (np.zeros((4, 5, 3), "float32"), {}, "rank 4"),
-    (np.zeros((4, 5, 6, 3), "float32"), {"y": np.arange(3)}, "`y`.*same length"),
+    (np.zeros((4, 5, 6, 3), "float32"), {"y": np.arange(3)},
+     r"`y`.*same length.*y\.shape = \(3,\)"),
     (np.zeros((4, 5, 6, 3), "float32"), {"y": np.arange(4), "sample_weight": np.ones(5)},
-     "`sample_weight` should have the same length"),
+     r"`sample_weight` should have the same length.*sample_weight\.shape = \(5,\)"),
     (np.zeros((4, 5, 6, 3), "float32"), {"subset": "test"}, "Invalid subset name"),
     (np.zeros((4, 5, 6, 3), "float32"), {"y": np.array([0, 0, 1, 1]), "subset": "training"},
      "different number of classes"),
@@ -607,3 +608,17 @@ def test_an_unknown_fill_mode_fails_when_transforming(keras):
     gen = generator(keras, fill_mode="bogus")
     with pytest.raises(RuntimeError, match="mode"):
         gen.apply_transform(data(1)[0], {"theta": 10.0})
+
+
+@pytest.mark.behavior("preprocessing.image.iterator.errors")
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_flow_is_quiet_for_image_channels_and_converts_to_the_dtype(keras, channels):
+    import warnings
+
+    x = (data(channels=channels) * 20).astype("uint8")
+    gen = generator(keras, dtype="float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 1, 3 or 4 channels: no warning
+        iterator = gen.flow(x, batch_size=6, shuffle=False)
+    assert iterator.x.dtype == np.float64, f"flow(uint8 x).x dtype {iterator.x.dtype}"
+    np.testing.assert_array_equal(next(iterator), x.astype("float64"), "flow of uint8 images")
