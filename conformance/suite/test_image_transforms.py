@@ -622,3 +622,14 @@ def test_flow_is_quiet_for_image_channels_and_converts_to_the_dtype(keras, chann
         iterator = gen.flow(x, batch_size=6, shuffle=False)
     assert iterator.x.dtype == np.float64, f"flow(uint8 x).x dtype {iterator.x.dtype}"
     np.testing.assert_array_equal(next(iterator), x.astype("float64"), "flow of uint8 images")
+
+
+@pytest.mark.behavior("preprocessing.image.standardize.unfitted")
+def test_standardize_without_featurewise_flags_does_not_warn(keras):
+    import warnings
+
+    gen = generator(keras, rescale=0.5, samplewise_center=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing to fit: no "Fit it first" warning
+        out = gen.standardize(data(n=1)[0])
+    assert abs(float(np.mean(out))) < 1e-4, f"mean {np.mean(out)} after samplewise_center"
