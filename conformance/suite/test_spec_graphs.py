@@ -108,7 +108,10 @@ def test_lstm_sequence_classifier(keras):
     model.compile(loss="binary_crossentropy", optimizer="rmsprop", metrics=["accuracy"])
     x = rng_data().integers(max_features, size=(4, 5))
     y = rng_data(1).integers(2, size=(4, 1))
-    model.fit(x, y, batch_size=2, epochs=1, verbose=0)
+    model.fit(x, y, batch_size=2, epochs=1, verbose=0)  # traced (tf.function), as documented
+    # evaluate and predict run eagerly (documented Model.run_eagerly attribute): the same
+    # operations, without two more traces of the LSTM (seconds on tf-keras)
+    model.run_eagerly = True
     # The model has no input shape until fit sees data: (batch, timesteps) of word indices.
     assert model.count_params() == max_features * 256 + lstm_params(256, 128) + (128 + 1)
     loss, accuracy = model.evaluate(x, y, batch_size=2, verbose=0)
@@ -354,15 +357,23 @@ def check_answers(answers, what):
                     what=f"{what}: softmax rows")
 
 
+@pytest.fixture(scope="module")
+def small_vqa(keras):
+    # One build serves both predict tests: the builder makes the VQA and video QA models
+    # together (they share the vision model and the question encoder); each test predicts with
+    # its own model, so neither sees the other's calls.
+    return build_vqa_models(keras, **SMALL_VQA)
+
+
 @pytest.mark.behavior("examples.graphs.vqa.predict")
-def test_vqa_predicts_an_answer_distribution(keras):
+def test_vqa_predicts_an_answer_distribution(small_vqa):
     questions, images, _ = small_vqa_inputs()
-    model = build_vqa_models(keras, **SMALL_VQA).vqa
+    model = small_vqa.vqa
     check_answers(model.predict([images, questions], verbose=0), "vqa_model.predict")
 
 
 @pytest.mark.behavior("examples.graphs.video_qa.predict")
-def test_video_qa_predicts_an_answer_distribution(keras):
+def test_video_qa_predicts_an_answer_distribution(small_vqa):
     questions, _, videos = small_vqa_inputs()
-    model = build_vqa_models(keras, **SMALL_VQA).video_qa
+    model = small_vqa.video_qa
     check_answers(model.predict([videos, questions], verbose=0), "video_qa_model.predict")
