@@ -29,12 +29,16 @@ FALLING_VAL = [1.25, 0.75, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25]
 BEST_FIRST_VAL = [0.25, 0.5, 0.25, 0.5, 0.25, 0.5, 0.25, 0.5]
 
 
-def _bias_model(keras, bias, learning_rate, loss="mae"):
+# Every behaviour keeps at least one fit with the default (traced: tf.function) train and test
+# functions; its further parametrized cases pass eager=True, compile(run_eagerly=True): the same
+# steps and callbacks, without tf-keras tracing two functions for each tiny model.
+def _bias_model(keras, bias, learning_rate, loss="mae", eager=False):
     model = keras.models.Sequential([
         keras.layers.Dense(1, input_shape=(1,), kernel_initializer="zeros",
                            bias_initializer=keras.initializers.Constant(bias)),
     ])
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss=loss)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss=loss,
+                  **({"run_eagerly": True} if eager else {}))
     return model
 
 
@@ -230,8 +234,8 @@ def test_setting_model_stop_training_ends_fit_after_the_epoch(keras):
 
 
 # -- EarlyStopping ----------------------------------------------------------------------------
-def _stopped(keras, model_args, **kwargs):
-    model = _bias_model(keras, *model_args)
+def _stopped(keras, model_args, eager=False, **kwargs):
+    model = _bias_model(keras, *model_args, eager=eager)
     history = _fit(model, [keras.callbacks.EarlyStopping(**kwargs)])
     return model, history
 
@@ -240,7 +244,8 @@ def _stopped(keras, model_args, **kwargs):
 @pytest.mark.parametrize("patience", [0, 1, 2, 4])
 def test_early_stopping_waits_patience_epochs_without_improvement(keras, patience):
     # val_loss 1.25, 0.75, 0.25, then 0.25 forever: epoch 3 is the first without improvement
-    _, history = _stopped(keras, FALLING, monitor="val_loss", patience=patience)
+    _, history = _stopped(keras, FALLING, eager=patience != 0, monitor="val_loss",
+                          patience=patience)
     assert_allclose(history.history["val_loss"], FALLING_VAL[:len(history.epoch)],
                     rtol=RTOL, atol=ATOL, what="val_loss per epoch (the model under test)")
     last = 3 + max(patience - 1, 0)
@@ -259,7 +264,8 @@ def test_early_stopping_monitors_val_loss_by_default(keras):
 def test_early_stopping_counts_changes_below_min_delta_as_no_improvement(keras, min_delta,
                                                                          last):
     # val_loss falls by 0.5 per epoch (1.25, 0.75, 0.25), then stays
-    _, history = _stopped(keras, FALLING, monitor="val_loss", patience=1, min_delta=min_delta)
+    _, history = _stopped(keras, FALLING, eager=min_delta != 0.4, monitor="val_loss",
+                          patience=1, min_delta=min_delta)
     assert history.epoch == list(range(last + 1)), (
         f"EarlyStopping(min_delta={min_delta}, patience=1) ran epochs {history.epoch}, "
         f"expected 0..{last}")
@@ -268,7 +274,8 @@ def test_early_stopping_counts_changes_below_min_delta_as_no_improvement(keras, 
 @pytest.mark.behavior("callbacks.early_stopping.mode")
 @pytest.mark.parametrize(("mode", "last"), [("min", 3), ("auto", 3), ("max", 1)])
 def test_early_stopping_mode_sets_the_direction(keras, mode, last):
-    _, history = _stopped(keras, FALLING, monitor="val_loss", patience=1, mode=mode)
+    _, history = _stopped(keras, FALLING, eager=mode != "min", monitor="val_loss", patience=1,
+                          mode=mode)
     assert history.epoch == list(range(last + 1)), (
         f"EarlyStopping(mode={mode!r}) on a falling val_loss ran epochs {history.epoch}")
 
@@ -278,8 +285,8 @@ def test_early_stopping_mode_sets_the_direction(keras, mode, last):
 def test_early_stopping_restores_the_best_epochs_weights(keras, restore, bias):
     # val_loss 0.25 (b=0.25), 0.5 (b=-0.5), 0.25, 0.5: the best is epoch 0 (a tie is no
     # improvement); patience=3 stops at epoch 3 with b=-0.5
-    model, history = _stopped(keras, BEST_FIRST, monitor="val_loss", patience=3,
-                              restore_best_weights=restore)
+    model, history = _stopped(keras, BEST_FIRST, eager=not restore, monitor="val_loss",
+                              patience=3, restore_best_weights=restore)
     assert history.epoch == [0, 1, 2, 3], f"epochs run: {history.epoch}"
     assert_allclose(_bias(model), bias, rtol=0, atol=ATOL,
                     what=f"bias after EarlyStopping(restore_best_weights={restore})")
@@ -291,7 +298,8 @@ def test_early_stopping_stops_when_the_baseline_is_not_beaten(keras, baseline, l
     # val_loss 1.25, 0.75, 0.25, 0.25, ...: a baseline of 0.5 is beaten at epoch 2, then the
     # plateau waits patience=2 epochs (stop at 4); 0.1 is never beaten: epochs that only
     # improve on the best so far do not reset the wait, which reaches 2 at epoch 3
-    _, history = _stopped(keras, FALLING, monitor="val_loss", patience=2, baseline=baseline)
+    _, history = _stopped(keras, FALLING, eager=baseline != 0.5, monitor="val_loss", patience=2,
+                          baseline=baseline)
     assert history.epoch == list(range(last + 1)), (
         f"EarlyStopping(baseline={baseline}, patience=2) ran epochs {history.epoch}, "
         f"expected 0..{last}")
@@ -304,8 +312,8 @@ PATTERN = "weights.{epoch:02d}-{val_loss:.2f}.hdf5"  # the example of the Keras 
 PATTERN_H5 = "weights.{epoch:02d}-{val_loss:.2f}.weights.h5"
 
 
-def _checkpointed(keras, tmp_path, model_args, pattern=PATTERN, **kwargs):
-    model = _bias_model(keras, *model_args)
+def _checkpointed(keras, tmp_path, model_args, pattern=PATTERN, eager=False, **kwargs):
+    model = _bias_model(keras, *model_args, eager=eager)
     checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / pattern), monitor="val_loss",
                                                  save_weights_only=True, **kwargs)
     _fit(model, [checkpoint], epochs=5)
@@ -332,8 +340,8 @@ def test_model_checkpoint_formats_epoch_and_logs_into_the_file_name(keras, tmp_p
 ])
 def test_model_checkpoint_save_best_only_saves_only_improvements(keras, tmp_path, model_args,
                                                                  mode, expected):
-    _, names = _checkpointed(keras, tmp_path, model_args, PATTERN_H5, save_best_only=True,
-                             mode=mode)
+    _, names = _checkpointed(keras, tmp_path, model_args, PATTERN_H5, eager=mode != "auto",
+                             save_best_only=True, mode=mode)
     expected = [f"weights.{stem}.weights.h5" for stem in expected]
     assert names == expected, (
         f"ModelCheckpoint(save_best_only=True, mode={mode!r}) wrote {names}, expected {expected}")
@@ -391,9 +399,9 @@ def test_learning_rate_scheduler_passes_the_current_rate(keras, adapter):
     assert_allclose(lrs, [0.8, 0.4, 0.2], rtol=1e-6, atol=0, what="learning rate per epoch")
 
 
-def _plateau(keras, adapter, epochs, **kwargs):
+def _plateau(keras, adapter, epochs, eager=False, **kwargs):
     # loss 'mse' at b=0, target 0: the loss is 0 and its gradient 0, a perfect plateau
-    model = _bias_model(keras, 0.0, 1.0, loss="mse")
+    model = _bias_model(keras, 0.0, 1.0, loss="mse", eager=eager)
     lrs = []
     callbacks = [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", **kwargs),
                  _lr_probe(keras, adapter, model, lrs)]
@@ -409,7 +417,7 @@ def _plateau(keras, adapter, epochs, **kwargs):
 def test_reduce_lr_on_plateau_multiplies_by_factor_after_patience(keras, adapter, patience,
                                                                   expected):
     # epoch 0 sets the best; every later epoch is a plateau
-    lrs = _plateau(keras, adapter, 6, factor=0.5, patience=patience)
+    lrs = _plateau(keras, adapter, 6, eager=patience != 1, factor=0.5, patience=patience)
     assert_allclose(lrs, expected, rtol=1e-6, atol=0,
                     what=f"learning rate per epoch, ReduceLROnPlateau(factor=0.5, "
                          f"patience={patience})")
@@ -454,7 +462,7 @@ def test_csv_logger_writes_a_header_and_one_row_per_epoch(keras, tmp_path):
 @pytest.mark.parametrize(("append", "rows"), [(False, 2), (True, 4)])
 def test_csv_logger_append_keeps_earlier_rows(keras, tmp_path, append, rows):
     path = tmp_path / "training.log"
-    model = _bias_model(keras, *FALLING)
+    model = _bias_model(keras, *FALLING, eager=not append)
     for _ in range(2):
         _fit(model, [keras.callbacks.CSVLogger(str(path), append=append)], epochs=2)
     got = _csv_rows(path)
