@@ -31,6 +31,8 @@ def test_input_dim_and_input_shape_are_equivalent(keras, data):
         assert model.count_params() == dim * units + units, f"Dense({name}=...) count_params()"
 
     by_dim.set_weights(by_shape.get_weights())
+    for model in (by_shape, by_dim):  # predict without tracing a function per example
+        model.compile(run_eagerly=True)
     # Same layer, same weights, same input: exactly the same outputs.
     assert_array_equal(
         by_dim.predict(x, verbose=0), by_shape.predict(x, verbose=0), "predict(x) of both"

@@ -54,6 +54,8 @@ def test_list_and_add_build_the_same_model(keras, data):
     assert with_add.count_params() == from_list.count_params(), "count_params()"
 
     with_add.set_weights(from_list.get_weights())
+    for model in (with_add, from_list):  # predict without tracing a function per example
+        model.compile(run_eagerly=True)
     # Same layers, same weights, same input: the computation is the same, so exactly equal.
     assert_array_equal(
         with_add.predict(x, verbose=0), from_list.predict(x, verbose=0), "predict(x) of both"
