@@ -647,3 +647,19 @@ def test_dropout_rate_one_raises_in_training_and_is_the_identity_in_inference(ke
     assert_array_equal(_run(adapter, layer, x, training=False), x, "Dropout(1.0)(x)")
     with pytest.raises(ValueError):
         layer(x, training=True)
+
+
+@pytest.mark.behavior("layers.edges.config.regularizers_and_constraints")
+def test_rnn_activity_regularizer_survives_get_config_from_config(keras):
+    layer = keras.layers.SimpleRNN(2, activity_regularizer=keras.regularizers.l1(0.5))
+    clone = keras.layers.SimpleRNN.from_config(layer.get_config())
+    assert_allclose(_regularizer_factor(clone.activity_regularizer, "l1"), 0.5, rtol=1e-6,
+                    atol=0, what="SimpleRNN activity_regularizer after from_config(get_config())")
+
+
+@pytest.mark.behavior("layers.edges.rnn.recurrent_dropout_implementation")
+def test_gru_with_recurrent_dropout_uses_implementation_1(keras):
+    layer = keras.layers.GRU(2, recurrent_dropout=0.5, implementation=2)
+    assert layer.implementation == 1, f"got implementation {layer.implementation}"
+    assert layer.get_config()["implementation"] == 1, "GRU get_config()['implementation']"
+    assert keras.layers.GRU(2, implementation=2).implementation == 2, "without recurrent dropout"
