@@ -186,6 +186,8 @@ def test_reshape_output_shape_with_an_unknown_input_dimension(keras):
     layer = keras.layers.Reshape((4, 2))
     assert_shape(layer.compute_output_shape((None, None, 2)), (None, 4, 2),
                  "Reshape((4, 2)).compute_output_shape((None, None, 2))")
+    assert_shape(keras.layers.Reshape((-1, 2)).compute_output_shape((4, None, 2)), (4, None, 2),
+                 "Reshape((-1, 2)).compute_output_shape((4, None, 2))")
 
 
 @pytest.mark.behavior("layers.edges.reshape.invalid_target_raises")
