@@ -665,3 +665,21 @@ def test_gru_with_recurrent_dropout_uses_implementation_1(keras):
     assert layer.implementation == 1, f"got implementation {layer.implementation}"
     assert layer.get_config()["implementation"] == 1, "GRU get_config()['implementation']"
     assert keras.layers.GRU(2, implementation=2).implementation == 2, "without recurrent dropout"
+
+
+@pytest.mark.behavior("layers.edges.rnn.dropout_scaling")
+@pytest.mark.parametrize("argument, steps, values", [("dropout", 1, {0.0, 2.0}),
+                                                     ("recurrent_dropout", 2, {1.0, 3.0})])
+def test_rnn_dropout_keeps_each_sample_scaled_by_1_over_1_minus_rate(keras, adapter, argument,
+                                                                      steps, values):
+    # a linear SimpleRNN(1) with kernel 1, no bias: h_t = x_t * m + h_{t-1} * r * m', where
+    # the input and recurrent masks m, m' are 0 or 1 / (1 - 0.5) = 2 per sample
+    layer = keras.layers.SimpleRNN(
+        1, activation="linear", use_bias=False, kernel_initializer="ones",
+        recurrent_initializer="ones" if argument == "recurrent_dropout" else "zeros",
+        **{argument: 0.5})
+    got = _run(adapter, layer, np.ones((64, steps, 1), "float32"), training=True)
+    assert got.dtype == np.float32, f"got dtype {got.dtype}, expected float32"
+    assert set(np.unique(got)) == values, (
+        f"got values {sorted(set(np.unique(got)))}, expected both of {sorted(values)} "
+        f"[SimpleRNN({argument}=0.5) on 64 samples of ones]")
