@@ -56,6 +56,10 @@ def main(argv=None) -> int:
     u.add_argument("--note", default="", help="a paragraph on how the runs were made")
     u.add_argument("--out", default="reports/mutation", help="directory for mutation.json/.md")
     u.add_argument("--no-diffs", action="store_true", help="leave out the survivors' diffs")
+    u.add_argument("--sample", default=None,
+                   help='JSON {"population": [names], "sample": [names]}: a uniform random '
+                        "sample of the unchecked mutants that was checked; the report adds the "
+                        "score estimated with the rest at the sample's rate")
 
     r = commands.add_parser("render", help="write report.md and report.html from report.json")
     r.add_argument("report", help="a report.json")
@@ -86,7 +90,8 @@ def main(argv=None) -> int:
             from conformance import mutation
 
             return mutation.main([Path(d) for d in args.mutants or ["mutants"]], Path(args.out),
-                                 diffs=not args.no_diffs, note=args.note)
+                                 diffs=not args.no_diffs, note=args.note,
+                                 sample=Path(args.sample) if args.sample else None)
         if args.command == "merge":
             merged = merge.merge([report_mod.load(p) for p in args.reports], args.reports)
             written = report_mod.write(merged, Path(args.out))

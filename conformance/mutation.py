@@ -15,6 +15,7 @@ equivalent mutants leave the score's denominator.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from collections import Counter
@@ -38,11 +39,45 @@ CAUGHT = ("killed", "segfault")  # the suite failed on the mutant
 
 def load_results(mutants_dir: Path) -> dict[str, str]:
     """{mutant name: status} from mutmut's ``*.meta`` files."""
-    results = {}
+    return load_run(mutants_dir)[0]
+
+
+def load_run(mutants_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """({mutant name: status}, {function: hash of its source}) of one mutmut run; the function
+    of ``reference_impl.losses.x_hinge__mutmut_3`` is ``reference_impl.losses.x_hinge``."""
+    results, hashes = {}, {}
     for meta in sorted(mutants_dir.rglob("*.meta")):
         data = json.loads(meta.read_text())
+        parts = meta.relative_to(mutants_dir).with_suffix("").with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        for function, digest in data.get("hash_by_function_name", {}).items():
+            hashes[f"{module}.{function}"] = digest
         for name, code in data.get("exit_code_by_key", {}).items():
             results[name] = STATUS.get(code, f"exit {code}")
+    return results, hashes
+
+
+def function_of(mutant: str) -> str:
+    return mutant.rsplit("__mutmut_", 1)[0]
+
+
+def merge_runs(runs: list[tuple[dict[str, str], dict[str, str]]]) -> dict[str, str]:
+    """Runs in order, oldest first (e.g. a long run at one commit, then reruns at a later one).
+    A function's source is the one of the last run that has it; an older run's statuses count
+    only for functions whose source (hash) is unchanged there, since mutmut numbers a
+    function's mutants by position and a changed function's numbers name other mutants. A
+    mutant's status comes from the last such run that checked it."""
+    current = {}
+    for _, hashes in runs:
+        current.update(hashes)
+    results: dict[str, str] = {}
+    for statuses, hashes in runs:
+        for name, status in statuses.items():
+            function = function_of(name)
+            if hashes.get(function) != current.get(function):
+                continue  # stale: that function changed after this run
+            if status != "not checked" or name not in results:
+                results[name] = status
     return results
 
 
@@ -116,6 +151,16 @@ def write(summary: dict, out: Path, *, diffs_from: dict[str, Path] | None = None
     if summary["unchecked"]:
         lines += ["", f"{summary['unchecked']} mutants were not checked (the run was cut "
                       f"short): the score covers the others."]
+    est = summary.get("estimate")
+    if est and est.get("score") is not None:
+        lines += ["", f"**Estimate with the unchecked mutants.** A uniform random sample of "
+                      f"{est['sample']} of the mutants the runs did not reach was checked: "
+                      f"{est['caught']} of its {est['judged']} judged mutants killed "
+                      f"({100 * est['rate']:.1f} %, Wilson 95 % interval "
+                      f"{100 * est['low']:.1f}-{100 * est['high']:.1f} %). Counting the "
+                      f"{est['population']} still unchecked at that rate, the score is "
+                      f"{100 * est['score']:.1f} % ({100 * est['score_low']:.1f}-"
+                      f"{100 * est['score_high']:.1f} %)."]
     lines += ["", f"## Surviving mutants ({len(summary['survivors'])})", ""]
     for s in summary["survivors"]:
         lines.append(f"- `{s['mutant']}` ({s['status']})")
@@ -127,20 +172,70 @@ def write(summary: dict, out: Path, *, diffs_from: dict[str, Path] | None = None
     return [json_path, md_path]
 
 
-def main(mutants_dirs: list[Path], out: Path, diffs: bool, note: str = "") -> int:
-    """Several runs (e.g. one per group of modules, each on its own copy of the tree) are
-    merged: a mutant's status comes from the last directory that checked it."""
-    missing = [d for d in mutants_dirs if not d.is_dir()]
+def estimate(results: dict[str, str], equivalents: dict[str, str], sample: dict) -> dict:
+    """The score of mutants left unchecked, estimated from a uniform random sample of them
+    that was checked: ``sample`` is ``{"population": [names], "sample": [names]}`` (the sample
+    drawn from the population). A Wilson 95 % interval bounds the sample's kill rate."""
+    population = [n for n in sample["population"] if results.get(n) == "not checked"]
+    drawn = Counter("equivalent" if n in equivalents and results.get(n) in ("survived", "no tests")
+                    else results.get(n, "not checked") for n in sample["sample"])
+    caught = sum(drawn[s] for s in CAUGHT)
+    judged = caught + drawn["survived"] + drawn["no tests"]
+    if not judged:
+        return {"population": len(population), "sample": len(sample["sample"]), "judged": 0}
+    rate, z = caught / judged, 1.96
+    centre = (rate + z * z / (2 * judged)) / (1 + z * z / judged)
+    half = z * math.sqrt(rate * (1 - rate) / judged + z * z / (4 * judged ** 2)) / (
+        1 + z * z / judged)
+    return {"population": len(population), "sample": len(sample["sample"]), "judged": judged,
+            "caught": caught, "judged_share": round(judged / len(sample["sample"]), 4),
+            "rate": round(rate, 4), "low": round(centre - half, 4),
+            "high": round(centre + half, 4)}
+
+
+def with_estimate(summary: dict, est: dict) -> dict:
+    """The total score with the unchecked population counted at the sample's rate (and at its
+    interval's bounds)."""
+    total = summary["total"]
+    caught = sum(total.get(s, 0) for s in CAUGHT)
+    judged = caught + total.get("survived", 0) + total.get("no tests", 0)
+    if not est.get("judged"):
+        return {**est, "score": None}
+    extra = est["population"] * est["judged_share"]  # expected judgeable mutants there
+    def score(rate):
+        return round((caught + rate * extra) / (judged + extra), 4)
+    return {**est, "score": score(est["rate"]), "score_low": score(est["low"]),
+            "score_high": score(est["high"])}
+
+
+def main(mutants_dirs: list[Path], out: Path, diffs: bool, note: str = "",
+         sample: Path | None = None) -> int:
+    """Several runs (e.g. one per group of modules, each on its own copy of the tree, or a long
+    run and later reruns) are merged by ``merge_runs``."""
+    missing = [d for d in [*mutants_dirs, *([sample] if sample else [])] if not d.exists()]
     if missing:
         print(f"error: {', '.join(map(str, missing))} does not exist: run `mutmut run` first "
               f"(tox -e mutation)", file=sys.stderr)
         return 2
-    results, where = {}, {}
-    for directory in mutants_dirs:
-        for name, status in load_results(directory).items():
-            if status != "not checked" or name not in results:
-                results[name], where[name] = status, directory.parent
-    summary = summarize(results, load_equivalents())
+    runs = [load_run(d) for d in mutants_dirs]
+    results = merge_runs(runs)
+    where = {}
+    for directory, (statuses, _) in zip(mutants_dirs, runs, strict=True):
+        for name, status in statuses.items():
+            if results.get(name) == status and (status != "not checked" or name not in where):
+                where[name] = directory.parent
+    equivalents = load_equivalents()
+    summary = summarize(results, equivalents)
+    if sample is not None:
+        try:
+            drawn = json.loads(sample.read_text())
+            if not set(drawn["sample"]) <= set(drawn["population"]):
+                raise ValueError("the sample is not drawn from the population")
+        except (ValueError, KeyError, TypeError) as exc:
+            print(f"error: {sample}: expected {{\"population\": [names], \"sample\": [names]}} "
+                  f"({exc!r})", file=sys.stderr)
+            return 2
+        summary["estimate"] = with_estimate(summary, estimate(results, equivalents, drawn))
     written = write(summary, out, diffs_from=where if diffs else None, note=note)
     total = summary["total"]
     print(f"mutation score {100 * (total['score'] or 0):.1f} % "
@@ -148,5 +243,9 @@ def main(mutants_dirs: list[Path], out: Path, diffs: bool, note: str = "") -> in
           f"survived, {total.get('no tests', 0)} without tests, "
           f"{total.get('timeout', 0)} timeouts (undecided), "
           f"{total.get('equivalent', 0)} equivalent)")
+    if summary.get("estimate", {}).get("score") is not None:
+        e = summary["estimate"]
+        print(f"with the {e['population']} unchecked mutants at the sample's rate: "
+              f"{100 * e['score']:.1f} % ({100 * e['score_low']:.1f}-{100 * e['score_high']:.1f})")
     print("\n".join(str(p) for p in written))
     return 0

@@ -56,3 +56,53 @@ def test_several_runs_merge_and_a_missing_run_is_a_clear_error(tmp_path, capsys)
     assert "two runs" in (out / "mutation.md").read_text()
     assert mutation.main([first, tmp_path / "nowhere"], out, diffs=False) == 2
     assert "nowhere does not exist" in capsys.readouterr().err
+
+
+def write_run(directory, codes, hashes):
+    (directory / "reference_impl").mkdir(parents=True)
+    (directory / "reference_impl" / "losses.py.meta").write_text(
+        json.dumps({"exit_code_by_key": codes, "hash_by_function_name": hashes}))
+    return directory
+
+
+def test_an_older_run_counts_only_for_functions_that_did_not_change(tmp_path):
+    # mutmut numbers a function's mutants by position: once x_mse changed, the old run's
+    # x_mse__mutmut_3 names another mutant, and the old statuses of x_mse must not count
+    old = write_run(tmp_path / "old", {"reference_impl.losses.x_mse__mutmut_1": 1,
+                                       "reference_impl.losses.x_mse__mutmut_3": 1,
+                                       "reference_impl.losses.x_mae__mutmut_1": 1,
+                                       "reference_impl.losses.x_mae__mutmut_2": 0},
+                    {"x_mse": "aaa", "x_mae": "bbb"})
+    new = write_run(tmp_path / "new", {"reference_impl.losses.x_mse__mutmut_1": 0,
+                                       "reference_impl.losses.x_mse__mutmut_2": None,
+                                       "reference_impl.losses.x_mae__mutmut_1": None,
+                                       "reference_impl.losses.x_mae__mutmut_2": 1},
+                    {"x_mse": "ccc", "x_mae": "bbb"})
+    merged = mutation.merge_runs([mutation.load_run(old), mutation.load_run(new)])
+    assert merged == {"reference_impl.losses.x_mse__mutmut_1": "survived",
+                      "reference_impl.losses.x_mse__mutmut_2": "not checked",
+                      "reference_impl.losses.x_mae__mutmut_1": "killed",  # unchanged: kept
+                      "reference_impl.losses.x_mae__mutmut_2": "killed"}
+
+
+def test_a_checked_sample_estimates_the_unchecked_rest(tmp_path, capsys):
+    names = [f"reference_impl.losses.x_mse__mutmut_{i}" for i in range(1, 13)]
+    # 2 killed and 2 checked outside the sample; 8 unchecked, of which 4 drawn and checked:
+    # 3 killed, 1 survived
+    codes = {**dict.fromkeys(names[:2], 1), names[2]: 0, names[3]: 0,
+             **dict.fromkeys(names[4:7], 1), names[7]: 0, **dict.fromkeys(names[8:], None)}
+    run = write_run(tmp_path / "run" / "mutants", codes, {"x_mse": "h"})
+    sample = tmp_path / "sample.json"
+    sample.write_text(json.dumps({"population": names[4:], "sample": names[4:8]}))
+    out = tmp_path / "out"
+    assert mutation.main([run], out, diffs=False, sample=sample) == 0
+    est = json.loads((out / "mutation.json").read_text())["estimate"]
+    assert (est["population"], est["sample"], est["judged"], est["caught"]) == (4, 4, 4, 3)
+    assert est["rate"] == 0.75 and est["low"] < 0.75 < est["high"]
+    # 5 killed of 8 judged, plus the 4 unchecked at 3/4: (5 + 3) / (8 + 4)
+    assert est["score"] == round(8 / 12, 4)
+    assert est["score_low"] < est["score"] < est["score_high"]
+    assert "Estimate with the unchecked mutants" in (out / "mutation.md").read_text()
+    sample.write_text(json.dumps({"population": names[4:], "sample": ["elsewhere"]}))
+    assert mutation.main([run], out, diffs=False, sample=sample) == 2
+    assert "not drawn from the population" in capsys.readouterr().err
