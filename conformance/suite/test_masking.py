@@ -231,8 +231,10 @@ def test_masks_flow_into_and_out_of_a_nested_model(keras, adapter):
     inner = keras.models.Sequential([layers.Input(shape=(4, 3)), lstm])
     outer = keras.models.Sequential([layers.Input(shape=(4,), dtype="int32"), embedding, inner,
                                      layers.GlobalAveragePooling1D()])
-    flat = keras.models.Sequential([layers.Input(shape=(4,), dtype="int32"), embedding, lstm])
-    sequences = run(flat, adapter, ids).astype(np.float64)  # the same layers, not nested
+    tensor = adapter.to_tensor(ids, dtype="int32")
+    # the same layers, not nested: called directly, the LSTM given the Embedding's mask
+    sequences = adapter.to_numpy(lstm(embedding(tensor), mask=embedding.compute_mask(tensor)))
+    sequences = sequences.astype(np.float64)
     keep = (ids != 0)[..., None]
     assert_allclose(run(outer, adapter, ids), (sequences * keep).sum(axis=1) / keep.sum(axis=1),
                     rtol=1e-5, atol=1e-6,
