@@ -683,3 +683,13 @@ def test_rnn_dropout_keeps_each_sample_scaled_by_1_over_1_minus_rate(keras, adap
     assert set(np.unique(got)) == values, (
         f"got values {sorted(set(np.unique(got)))}, expected both of {sorted(values)} "
         f"[SimpleRNN({argument}=0.5) on 64 samples of ones]")
+
+
+@pytest.mark.behavior("layers.edges.conv.incompatible_input_raises")
+def test_conv1d_on_an_incompatible_input_raises_naming_the_sizes(keras):
+    layer = keras.layers.Conv1D(2, 2)
+    layer(np.ones((1, 5, 3), "float32"))  # built for 3 channels
+    with pytest.raises(ValueError, match=r"(?s)(\b3\b.*\b4\b|\b4\b.*\b3\b)"):
+        layer(np.ones((1, 5, 4), "float32"))  # the message names 3 and the 4 received
+    with pytest.raises(ValueError, match=r"\b3\b"):  # it names the rank 3 it needs
+        keras.layers.Conv1D(2, 2)(np.ones((5, 4), "float32"))
