@@ -693,3 +693,32 @@ def test_conv1d_on_an_incompatible_input_raises_naming_the_sizes(keras):
         layer(np.ones((1, 5, 4), "float32"))  # the message names 3 and the 4 received
     with pytest.raises(ValueError, match=r"\b3\b"):  # it names the rank 3 it needs
         keras.layers.Conv1D(2, 2)(np.ones((5, 4), "float32"))
+
+
+@pytest.mark.behavior("layers.edges.config.regularizers_and_constraints")
+def test_rnn_kernel_and_bias_settings_survive_get_config_from_config(keras):
+    reg = keras.regularizers
+    layer = keras.layers.SimpleRNN(2, kernel_regularizer=reg.l2(0.25), bias_regularizer=reg.l1(0.5),
+                                   kernel_constraint=keras.constraints.NonNeg(),
+                                   bias_constraint=keras.constraints.NonNeg())
+    clone = keras.layers.SimpleRNN.from_config(layer.get_config())
+    assert_allclose(_regularizer_factor(clone.kernel_regularizer, "l2"), 0.25, rtol=1e-6,
+                    atol=0, what="SimpleRNN kernel_regularizer after from_config(get_config())")
+    assert_allclose(_regularizer_factor(clone.bias_regularizer, "l1"), 0.5, rtol=1e-6, atol=0,
+                    what="SimpleRNN bias_regularizer after the round trip")
+    for name in ("kernel_constraint", "bias_constraint"):
+        got = getattr(clone, name)
+        assert type(got).__name__ == "NonNeg", f"got {name} {got!r} after the round trip"
+
+
+@pytest.mark.behavior("layers.edges.rnn.config_name_and_trainable")
+def test_rnn_layer_config_keeps_the_layer_name_and_trainable(keras):
+    config = keras.layers.SimpleRNN(2, name="edge_rnn", trainable=False).get_config()
+    assert config["name"] == "edge_rnn", f"got name {config['name']!r} (the cell's?)"
+    assert config["trainable"] is False, f"got trainable {config['trainable']!r}"
+
+
+@pytest.mark.behavior("layers.edges.time_distributed.rank_error")
+def test_time_distributed_on_a_2d_input_raises(keras):
+    with pytest.raises(ValueError, match="at least 3 dimensions"):
+        keras.layers.TimeDistributed(keras.layers.Dense(2))(keras.Input(shape=(3,)))
