@@ -722,3 +722,11 @@ def test_rnn_layer_config_keeps_the_layer_name_and_trainable(keras):
 def test_time_distributed_on_a_2d_input_raises(keras):
     with pytest.raises(ValueError, match="at least 3 dimensions"):
         keras.layers.TimeDistributed(keras.layers.Dense(2))(keras.Input(shape=(3,)))
+
+
+@pytest.mark.behavior("layers.edges.max_pooling.integer_same_padding")
+def test_max_pooling_same_padding_of_integers_ignores_the_padded_cells(keras, adapter):
+    x = np.array([[[-5], [-3], [-7]]], "int32")  # all negative: a padded 0 would win
+    got = _run(adapter, keras.layers.MaxPooling1D(2, padding="same"), x)
+    assert_array_equal(got, np.array([[[-3], [-7]]], "int32"),
+                       "MaxPooling1D(2, padding='same') of int32 [-5, -3, -7]")
