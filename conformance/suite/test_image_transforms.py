@@ -168,6 +168,8 @@ def test_get_random_transform_draws_within_the_documented_ranges(keras):
     spread([p["zy"] for p in params], 0.5, 0.8, "zy, zoom_range=[0.5, 0.8]")
     params = draws(keras, zoom_range=[1, 1.5])  # one end at 1 is still a range
     spread([p["zx"] for p in params], 1, 1.5, "zx, zoom_range=[1, 1.5]")
+    params = draws(keras, zoom_range=[0.5, 1])
+    spread([p["zy"] for p in params], 0.5, 1, "zy, zoom_range=[0.5, 1]")
 
 
 def shifts(params):
