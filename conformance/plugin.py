@@ -29,7 +29,8 @@ from conformance import report as report_mod
 STATE_KEY = pytest.StashKey["ConformanceRun"]()
 SUITE_ROOT = Path(conformance.__file__).resolve().parent.parent  # nodeids relative to this
 DEFAULT_TIMEOUT_S = 300
-WRITE_EVERY_S = 5.0  # partial reports while running, so a crashed run leaves one behind
+WRITE_EVERY_S = 15.0  # partial reports while running, so a crashed run leaves one behind
+# (each write renders JSON, Markdown and HTML: ~0.15 s for 2200 tests, on a 2-core runner)
 CLAIMS_KEY = "conformance_claims"  # xdist workerinput: where workers write their claims
 
 
