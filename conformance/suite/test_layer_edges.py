@@ -730,3 +730,109 @@ def test_max_pooling_same_padding_of_integers_ignores_the_padded_cells(keras, ad
     got = _run(adapter, keras.layers.MaxPooling1D(2, padding="same"), x)
     assert_array_equal(got, np.array([[[-3], [-7]]], "int32"),
                        "MaxPooling1D(2, padding='same') of int32 [-5, -3, -7]")
+
+
+# -- edges2: what the last surviving mutants of layers/ and ops/ left open ------------------
+@pytest.mark.behavior("layers.edges2.conv.default_strides_padding")
+def test_conv2d_defaults_are_strides_1_and_valid_padding(keras, adapter):
+    layer = keras.layers.Conv2D(2, 3)
+    config = layer.get_config()
+    assert tuple(config["strides"]) == (1, 1), f"got strides {config['strides']!r}"
+    assert config["padding"] == "valid", f"got padding {config['padding']!r}"
+    got = _run(adapter, layer, _x(1, 5, 6, 1))
+    assert_shape(got.shape, (1, 3, 4, 2), "Conv2D(2, 3) on (1, 5, 6, 1): stride 1, valid")
+
+
+@pytest.mark.behavior("layers.edges2.tuple_argument_errors_name_the_argument")
+@pytest.mark.parametrize("kind, kwargs, name", [
+    ("Conv2D", dict(filters=2, kernel_size=3, dilation_rate=(1, 2, 3)), "dilation_rate"),
+    ("MaxPooling2D", dict(pool_size=(1, 2, 3)), "pool_size"),
+    ("AveragePooling2D", dict(pool_size=2, strides=(1, 2, 3)), "strides"),
+])
+def test_a_tuple_argument_of_the_wrong_length_raises_naming_it(keras, kind, kwargs, name):
+    # tf-keras 2.21: "The `dilation_rate` argument must be a tuple of 2 integers. Received: ..."
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        getattr(keras.layers, kind)(**kwargs)
+
+
+@pytest.mark.behavior("layers.edges2.pooling.padding_error")
+def test_pooling_with_an_unknown_padding_raises_naming_it(keras):
+    with pytest.raises(ValueError, match=r"padding(.|\n)*full"):  # on construction
+        keras.layers.MaxPooling2D(padding="full")
+
+
+@pytest.mark.behavior("layers.edges2.pooling.rank_error")
+def test_pooling2d_on_a_3d_input_says_it_expected_ndim_4(keras):
+    with pytest.raises(ValueError, match=r"expected ndim=4, found ndim=3"):
+        keras.layers.MaxPooling2D()(keras.Input(shape=(4, 4)))
+
+
+@pytest.mark.behavior("layers.edges2.conv.regularizers")
+def test_conv2d_kernel_and_bias_regularizers_add_their_losses(keras, adapter):
+    reg = keras.regularizers
+    layer = keras.layers.Conv2D(2, 3, kernel_regularizer=reg.l2(0.5),
+                                bias_regularizer=reg.l1(0.25), bias_initializer="ones")
+    layer.build((None, 5, 5, 1))
+    kernel = adapter.to_numpy(layer.kernel)
+    got = sorted(float(v) for v in adapter.to_numpy(list(layer.losses)))
+    # 0.5 * sum(k^2) of 18 float32 weights and 0.25 * sum(|1|) over 2 biases
+    expected = sorted([0.5 * float(np.sum(kernel.astype("float64") ** 2)), 0.5])
+    assert_allclose(np.array(got), np.array(expected), rtol=1e-5, atol=1e-6,
+                    what="Conv2D layer.losses (l2(0.5) kernel, l1(0.25) bias)")
+
+
+@pytest.mark.behavior("layers.edges2.conv.constraints")
+def test_conv2d_kernel_and_bias_constraints_apply_after_a_training_step(keras):
+    init = keras.initializers.Constant(-1.0)
+    model = keras.Sequential([
+        keras.Input(shape=(3, 3, 1)),
+        keras.layers.Conv2D(1, 2, kernel_initializer=init, bias_initializer=init,
+                            kernel_constraint=keras.constraints.NonNeg(),
+                            bias_constraint=keras.constraints.NonNeg())])
+    model.compile(keras.optimizers.SGD(1e-3), "mse")
+    model.fit(_x(2, 3, 3, 1), np.zeros((2, 2, 2, 1), "float32"), batch_size=2, epochs=1,
+              verbose=0)
+    # one small SGD step leaves every weight near -1; NonNeg then clips it to exactly 0
+    for name, w in zip(("kernel", "bias"), model.layers[0].get_weights(), strict=True):
+        assert_array_equal(w, np.zeros_like(w), f"Conv2D {name} with NonNeg after one step")
+
+
+@pytest.mark.behavior("layers.edges2.conv.weight_names")
+def test_conv2d_weights_are_named_kernel_and_bias(keras):
+    layer = keras.layers.Conv2D(2, 3)
+    layer.build((None, 5, 5, 1))
+    names = [w.name.split("/")[-1].split(":")[0] for w in layer.weights]
+    assert names == ["kernel", "bias"], f"got weight names {[w.name for w in layer.weights]}"
+
+
+@pytest.mark.behavior("layers.edges2.conv.unknown_channels_error")
+def test_conv2d_on_an_unknown_channel_dimension_raises(keras):
+    # tf-keras 2.21: "The channel dimension of the inputs should be defined. ..."
+    with pytest.raises(ValueError, match=r"^The channel dimension of the inputs"):
+        keras.layers.Conv2D(2, 3)(keras.Input(shape=(5, 5, None)))
+
+
+@pytest.mark.behavior("layers.edges2.concatenate.axis_minus_rank")
+def test_concatenate_axis_minus_rank_is_the_first_axis(keras):
+    got = keras.layers.Concatenate(axis=-3).compute_output_shape([(2, 3, 4), (5, 3, 4)])
+    assert tuple(got) == (7, 3, 4), f"got {got!r} [Concatenate(axis=-3) of (2,3,4), (5,3,4)]"
+
+
+@pytest.mark.behavior("layers.edges2.concatenate.mismatch_error")
+def test_concatenate_of_mismatched_shapes_raises_saying_so(keras):
+    a, b = np.ones((2, 3, 4), "float32"), np.ones((2, 3, 5), "float32")
+    with pytest.raises(ValueError, match=r"A `?Concatenate`? layer requires inputs with "
+                                         r"matching shapes except for the concatenation axis"):
+        keras.layers.Concatenate(axis=1)([a, b])
+
+
+@pytest.mark.behavior("layers.edges2.wrapper.not_a_layer_error")
+def test_time_distributed_of_a_non_layer_raises_asking_for_a_layer(keras):
+    with pytest.raises(ValueError, match=r"Please initialize `TimeDistributed` layer with a"):
+        keras.layers.TimeDistributed(np.ones(2))
+
+
+@pytest.mark.behavior("layers.edges2.dropout.rate_error_names_rate")
+def test_dropout_rate_above_one_raises_naming_the_rate(keras):
+    with pytest.raises(ValueError, match=r"1\.5"):
+        keras.layers.Dropout(1.5)(np.ones((2, 2), "float32"), training=True)
