@@ -737,14 +737,16 @@ def test_flow_from_directory_extensions_ignore_case(keras, image_tree):
 
 
 @pytest.mark.behavior("preprocessing.image.dtype")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("class_mode", ["categorical", "binary", "sparse"])
-def test_flow_from_directory_batches_have_the_generator_dtype(keras, image_tree, class_mode):
+def test_flow_from_directory_batches_have_the_generator_dtype(keras, image_tree, class_mode,
+                                                              dtype):
     root, pixels = image_tree
-    gen = generator(keras, dtype="float64")
+    gen = generator(keras, **({"dtype": dtype} if dtype == "float64" else {}))
     bx, by = next(gen.flow_from_directory(str(root), target_size=(H, W), batch_size=5,
                                           shuffle=False, class_mode=class_mode))
-    assert (bx.dtype, np.asarray(by).dtype) == (np.float64, np.float64), (
-        f"ImageDataGenerator(dtype='float64').flow_from_directory(class_mode={class_mode!r}) "
+    assert (bx.dtype, np.asarray(by).dtype) == (np.dtype(dtype), np.dtype(dtype)), (
+        f"ImageDataGenerator(dtype={dtype!r}).flow_from_directory(class_mode={class_mode!r}) "
         f"gave {bx.dtype} images and {np.asarray(by).dtype} labels")
 
 
@@ -783,6 +785,10 @@ def test_directory_iterator_class_defaults(keras, image_tree, tmp_path_factory):
         f"batch_size, shuffle, interpolation, samples (no links followed) = {got}")
     bx, by = next(iterator)
     assert_shape(bx.shape, (5, 256, 256, 3), "default batch (256x256 RGB)")
+    api = keras.preprocessing.image
+    first = api.img_to_array(api.load_img(str(root / ORDER[0]), target_size=(256, 256)))
+    if not any(np.array_equal(b, first) for b in bx):  # keep_aspect_ratio=False: whole image
+        pytest.fail("no image of the default batch is the whole first file resized")
     assert_shape(np.shape(by), (5, 2), "default labels (categorical)")
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 5 and all(n.startswith("_") and n.endswith(".png") for n in names), (
@@ -819,6 +825,8 @@ def test_numpy_array_iterator_class_defaults(keras, tmp_path):
 @pytest.mark.parametrize(("target_size", "crop"), [
     ((H, H), (slice(None), slice(0, 5))),  # 5x6 -> the centred 5x5 box: columns 0..4
     ((4, 8), (slice(1, 4), slice(None))),  # 5x6 -> 6 * 4 // 8 = 3 rows, from row (5-3)//2 = 1
+    ((3, 4), (slice(0, 4), slice(None))),  # 6 * 3 // 4 = 4 rows (not 4.5), from row 1 // 2 = 0
+    ((5, 2), (slice(None), slice(2, 4))),  # 5 * 2 // 5 = 2 columns, from column 4 // 2 = 2
 ])
 def test_keep_aspect_ratio_resizes_the_centred_box(keras, image_tree, tmp_path_factory,
                                                    target_size, crop):
@@ -837,3 +845,18 @@ def test_keep_aspect_ratio_resizes_the_centred_box(keras, image_tree, tmp_path_f
     assert_array_equal(batch[0], expected, "flow_from_directory(keep_aspect_ratio=True)")
     plain = api.img_to_array(api.load_img(path, target_size=target_size))
     assert not np.array_equal(plain, expected), "without keep_aspect_ratio: the whole image"
+
+
+@pytest.mark.behavior("preprocessing.image.flow_from_directory.attributes")
+@pytest.mark.parametrize(("color_mode", "channels"), [("grayscale", 1), ("rgb", 3), ("rgba", 4)])
+def test_flow_from_directory_image_shape_classes_dtype_and_stray_files(keras, image_tree,
+                                                                      color_mode, channels):
+    root, _ = image_tree
+    (root / "README.txt").write_text("a file beside the class folders is not a class")
+    iterator = generator(keras).flow_from_directory(str(root), target_size=(H, W),
+                                                    color_mode=color_mode)
+    assert tuple(iterator.image_shape) == (H, W, channels), (
+        f"image_shape {iterator.image_shape} for color_mode={color_mode!r}")
+    assert dict(iterator.class_indices) == {"cats": 0, "dogs": 1}, f"{iterator.class_indices}"
+    assert np.asarray(iterator.classes).dtype == np.int32, (
+        f"classes dtype {np.asarray(iterator.classes).dtype}, expected int32")
