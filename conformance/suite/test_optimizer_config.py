@@ -358,3 +358,15 @@ def test_deserialize_of_an_unknown_class_raises(keras):
     assert_raises(ValueError,
                   lambda: keras.optimizers.deserialize({"class_name": "NoSuchOpt", "config": {}}),
                   "NoSuchOpt", "optimizers.deserialize({'class_name': 'NoSuchOpt', ...})")
+
+
+# -- mutation-run kill (helper HO): the exact message of the clipnorm / global_clipnorm error --
+@pytest.mark.behavior("optimizers.global_clipnorm.exclusive.message")
+def test_clipnorm_and_global_clipnorm_error_message(keras):
+    """tf-keras 2.21 (checked): SGD(clipnorm=1.0, global_clipnorm=1.0) raises ValueError "At most
+    one of `clipnorm` and `global_clipnorm` can be set. Received: clipnorm=1.0,
+    global_clipnorm=1.0." - the sentence is pinned case-sensitively, and both values are named."""
+    assert_raises(ValueError, lambda: keras.optimizers.SGD(clipnorm=1.0, global_clipnorm=1.0),
+                  r"^At most one of `clipnorm` and `global_clipnorm` can be set\. "
+                  r"Received: clipnorm=1\.0, global_clipnorm=1\.0\.$",
+                  "SGD(clipnorm=1.0, global_clipnorm=1.0)")

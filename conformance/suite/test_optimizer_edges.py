@@ -60,3 +60,25 @@ def test_always_zero_gradient_leaves_the_weight_exactly_unchanged(keras, adapter
     assert_array_equal(got, np.full(len(history), initial),
                        what=f"{case['optimizer']}(**{case['config']}): a weight whose gradient "
                             f"is always 0, after each step")
+
+
+# -- mutation-run kill (helper HO): updates are computed in the weight's float32 ---------------
+@pytest.mark.behavior("optimizers.float32_overflowing_gradient")
+@pytest.mark.parametrize("name", ["Adam", "RMSprop", "Adagrad"])
+def test_a_gradient_whose_square_overflows_float32_leaves_its_entry_unchanged(keras, adapter,
+                                                                             name):
+    """A float32 weight is updated in float32: a gradient entry of 1e20 squares to inf (float32
+    max ~3.4e38), the second-moment / accumulator entry becomes inf and the step g / sqrt(inf)
+    is 0, so that entry stays exactly 1.0 (tf-keras 2.21, checked for all three; computing in
+    float64 would move it by about lr). The other entry steps exactly as it does alone."""
+    initial = [np.array([1.0, -2.0], "float32")]
+    huge = apply_steps(adapter, getattr(keras.optimizers, name)(), initial,
+                       [[np.array([1e20, 1.0], "float32")]])
+    alone = apply_steps(adapter, getattr(keras.optimizers, name)(), initial,
+                        [[np.array([0.0, 1.0], "float32")]])
+    got, expected = np.asarray(huge[0][0]), np.asarray(alone[0][0])
+    assert_array_equal(got[:1], np.array([1.0], "float32"),
+                       what=f"{name}(): the entry whose gradient is 1e20, after one step")
+    assert_array_equal(got[1:], expected[1:],
+                       what=f"{name}(): the other entry, against a step with it alone")
+    assert expected[1] != np.float32(-2.0), f"{name}(): the ordinary entry did not move"
