@@ -62,11 +62,12 @@ def function_of(mutant: str) -> str:
 
 
 def merge_runs(runs: list[tuple[dict[str, str], dict[str, str]]]) -> dict[str, str]:
-    """Runs in order, oldest first (e.g. a long run at one commit, then reruns at a later one).
-    A function's source is the one of the last run that has it; an older run's statuses count
-    only for functions whose source (hash) is unchanged there, since mutmut numbers a
-    function's mutants by position and a changed function's numbers name other mutants. A
-    mutant's status comes from the last such run that checked it."""
+    """Runs in order, oldest first (e.g. a long run at one commit, then reruns at later ones,
+    some with the test selection narrowed to a module). A function's source is the one of the
+    last run that has it; a run's statuses count only for functions whose source (hash) is the
+    same there, since mutmut numbers a function's mutants by position and a changed function's
+    numbers name other mutants. Tests only accumulate, so a mutant caught by any counting run
+    is caught; otherwise its status is the last one checked."""
     current = {}
     for _, hashes in runs:
         current.update(hashes)
@@ -76,6 +77,8 @@ def merge_runs(runs: list[tuple[dict[str, str], dict[str, str]]]) -> dict[str, s
             function = function_of(name)
             if hashes.get(function) != current.get(function):
                 continue  # stale: that function changed after this run
+            if results.get(name) in CAUGHT:
+                continue
             if status != "not checked" or name not in results:
                 results[name] = status
     return results

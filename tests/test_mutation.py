@@ -83,6 +83,15 @@ def test_an_older_run_counts_only_for_functions_that_did_not_change(tmp_path):
                       "reference_impl.losses.x_mse__mutmut_2": "not checked",
                       "reference_impl.losses.x_mae__mutmut_1": "killed",  # unchanged: kept
                       "reference_impl.losses.x_mae__mutmut_2": "killed"}
+    # a rerun whose tests were narrowed to one module may miss a kill of the whole suite: a
+    # kill in any run of the current source stands
+    narrow = write_run(tmp_path / "narrow", {"reference_impl.losses.x_mae__mutmut_1": 0,
+                                             "reference_impl.losses.x_mse__mutmut_2": 0},
+                       {"x_mse": "ccc", "x_mae": "bbb"})
+    merged = mutation.merge_runs([mutation.load_run(old), mutation.load_run(new),
+                                  mutation.load_run(narrow)])
+    assert merged["reference_impl.losses.x_mae__mutmut_1"] == "killed"
+    assert merged["reference_impl.losses.x_mse__mutmut_2"] == "survived"
 
 
 def test_a_checked_sample_estimates_the_unchecked_rest(tmp_path, capsys):
