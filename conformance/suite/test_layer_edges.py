@@ -762,9 +762,11 @@ def test_pooling_with_an_unknown_padding_raises_naming_it(keras):
 
 
 @pytest.mark.behavior("layers.edges2.pooling.rank_error")
-def test_pooling2d_on_a_3d_input_says_it_expected_ndim_4(keras):
+@pytest.mark.parametrize("symbolic", [True, False], ids=["keras_input", "array"])
+def test_pooling2d_on_a_3d_input_says_it_expected_ndim_4(keras, symbolic):
+    x = keras.Input(shape=(4, 4)) if symbolic else np.ones((1, 4, 4), "float32")
     with pytest.raises(ValueError, match=r"expected ndim=4, found ndim=3"):
-        keras.layers.MaxPooling2D()(keras.Input(shape=(4, 4)))
+        keras.layers.MaxPooling2D()(x)
 
 
 @pytest.mark.behavior("layers.edges2.conv.regularizers")
@@ -836,3 +838,36 @@ def test_time_distributed_of_a_non_layer_raises_asking_for_a_layer(keras):
 def test_dropout_rate_above_one_raises_naming_the_rate(keras):
     with pytest.raises(ValueError, match=r"1\.5"):
         keras.layers.Dropout(1.5)(np.ones((2, 2), "float32"), training=True)
+
+
+@pytest.mark.behavior("layers.edges2.merge.incompatible_shapes_message_order")
+def test_add_of_incompatible_shapes_names_them_in_input_order(keras):
+    a, b = np.ones((2, 3), "float32"), np.ones((2, 4), "float32")
+    # tf-keras 2.21: "Inputs have incompatible shapes. Received shapes (3,) and (4,)"
+    with pytest.raises(ValueError, match=r"\(3,\) and \(4,\)"):
+        keras.layers.Add()([a, b])
+
+
+@pytest.mark.behavior("layers.edges2.rnn.masked_recurrent_dropout")
+def test_simple_rnn_recurrent_dropout_applies_on_masked_sequences(keras, adapter):
+    # h_t = x_t + m * h_(t-1) with kernels 1 and the recurrent dropout factor m in {0, 2} per
+    # sample (rate 0.5); the 4th step is masked, so h = h_3: 1 (m = 0) or 7 (m = 2), never the
+    # 3 of no dropout.
+    model = keras.Sequential([
+        keras.Input(shape=(4, 1)), keras.layers.Masking(0.0),
+        keras.layers.SimpleRNN(1, activation="linear", use_bias=False, kernel_initializer="ones",
+                               recurrent_initializer="ones", recurrent_dropout=0.5)])
+    x = np.ones((32, 4, 1), "float32")
+    x[:, 3] = 0.0
+    got = adapter.to_numpy(model(x, training=True)).ravel()
+    assert set(np.round(got, 5).tolist()) <= {1.0, 7.0}, f"got {sorted(set(got.tolist()))}"
+    assert (got == 7.0).any() and (got == 1.0).any(), f"got {got} (32 samples, rate 0.5)"
+
+
+@pytest.mark.behavior("layers.edges2.lambda.safe_mode_message")
+def test_loading_a_python_lambda_in_safe_mode_says_how_to_allow_it(keras, tmp_path):
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Lambda(lambda t: t * 2)])
+    path = str(tmp_path / "lambda.keras")
+    model.save(path)
+    with pytest.raises(ValueError, match=r"safe_mode=False"):
+        keras.models.load_model(path)

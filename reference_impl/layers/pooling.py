@@ -34,7 +34,10 @@ class Pooling(Layer):
         self.data_format = normalize_data_format(data_format)
 
     def call(self, inputs):
-        x = to_channels_last(ad.as_tensor(inputs), self.data_format)
+        inputs = ad.as_tensor(inputs)
+        if inputs.ndim != self.rank + 2:  # tf-keras 2's InputSpec(ndim=rank + 2) message
+            self.compute_output_shape(inputs.shape)
+        x = to_channels_last(inputs, self.data_format)
         y = type(self).pool(x, self.pool_size, self.strides, self.padding)
         return from_channels_last(y, self.data_format)
 
