@@ -56,6 +56,10 @@ def main(argv=None) -> int:
     u.add_argument("--note", default="", help="a paragraph on how the runs were made")
     u.add_argument("--out", default="reports/mutation", help="directory for mutation.json/.md")
     u.add_argument("--no-diffs", action="store_true", help="leave out the survivors' diffs")
+    u.add_argument("--current", action="append", default=None,
+                   help="source file or folder (repeatable) whose mutants today's report "
+                        "covers: results of older runs count only for functions unchanged "
+                        "since (needs mutmut)")
     u.add_argument("--sample", default=None,
                    help='JSON {"population": [names], "sample": [names]}: a uniform random '
                         "sample of the unchecked mutants that was checked; the report adds the "
@@ -91,7 +95,8 @@ def main(argv=None) -> int:
 
             return mutation.main([Path(d) for d in args.mutants or ["mutants"]], Path(args.out),
                                  diffs=not args.no_diffs, note=args.note,
-                                 sample=Path(args.sample) if args.sample else None)
+                                 sample=Path(args.sample) if args.sample else None,
+                                 current=[Path(c) for c in args.current or []])
         if args.command == "merge":
             merged = merge.merge([report_mod.load(p) for p in args.reports], args.reports)
             written = report_mod.write(merged, Path(args.out))

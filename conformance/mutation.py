@@ -57,6 +57,26 @@ def load_run(mutants_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
     return results, hashes
 
 
+def load_current(paths: list[Path]) -> tuple[dict[str, str], dict[str, str]]:
+    """The mutants mutmut would make of the source files under ``paths`` now, all 'not
+    checked', with their functions' hashes: merged last, it makes the report describe today's
+    source (older runs count only for unchanged functions). Needs mutmut (tox -e mutation)."""
+    try:
+        from mutmut.mutation.file_mutation import mutate_file_contents
+    except ImportError as exc:
+        raise SystemExit(f"error: --current needs mutmut ({exc}); run it in tox -e mutation"
+                         ) from None
+    results, hashes = {}, {}
+    files = [f for p in paths for f in (sorted(p.rglob("*.py")) if p.is_dir() else [p])]
+    for path in files:
+        parts = path.with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        mutated = mutate_file_contents(str(path), path.read_text())
+        results.update((f"{module}.{n}", "not checked") for n in mutated.mutant_names)
+        hashes.update((f"{module}.{f}", h) for f, h in mutated.hash_by_function_name.items())
+    return results, hashes
+
+
 def function_of(mutant: str) -> str:
     return mutant.rsplit("__mutmut_", 1)[0]
 
@@ -212,16 +232,17 @@ def with_estimate(summary: dict, est: dict) -> dict:
 
 
 def main(mutants_dirs: list[Path], out: Path, diffs: bool, note: str = "",
-         sample: Path | None = None) -> int:
+         sample: Path | None = None, current: list[Path] | None = None) -> int:
     """Several runs (e.g. one per group of modules, each on its own copy of the tree, or a long
     run and later reruns) are merged by ``merge_runs``."""
-    missing = [d for d in [*mutants_dirs, *([sample] if sample else [])] if not d.exists()]
+    missing = [d for d in [*mutants_dirs, *([sample] if sample else []), *(current or [])]
+               if not d.exists()]
     if missing:
         print(f"error: {', '.join(map(str, missing))} does not exist: run `mutmut run` first "
               f"(tox -e mutation)", file=sys.stderr)
         return 2
     runs = [load_run(d) for d in mutants_dirs]
-    results = merge_runs(runs)
+    results = merge_runs(runs + ([load_current(current)] if current else []))
     where = {}
     for directory, (statuses, _) in zip(mutants_dirs, runs, strict=True):
         for name, status in statuses.items():

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from conformance import mutation
 
@@ -115,3 +118,20 @@ def test_a_checked_sample_estimates_the_unchecked_rest(tmp_path, capsys):
     sample.write_text(json.dumps({"population": names[4:], "sample": ["elsewhere"]}))
     assert mutation.main([run], out, diffs=False, sample=sample) == 2
     assert "not drawn from the population" in capsys.readouterr().err
+
+
+def test_current_source_defines_the_population(tmp_path, monkeypatch):
+    pytest.importorskip("mutmut")  # --current asks mutmut which mutants today's source has
+    source = tmp_path / "pkg" / "mod.py"
+    source.parent.mkdir()
+    source.write_text("def f(x):\n    return x + 1\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.mutmut]\nsource_paths = ["pkg/"]\n')
+    monkeypatch.chdir(tmp_path)
+    statuses, hashes = mutation.load_current([Path("pkg")])
+    assert statuses and set(statuses.values()) == {"not checked"}
+    assert all(n.startswith("pkg.mod.x_f__mutmut_") for n in statuses)
+    # a run made when f was different does not count; one of the same source does
+    stale = ({next(iter(statuses)): "killed"}, {"pkg.mod.x_f": "other"})
+    same = ({next(iter(statuses)): "killed"}, hashes)
+    assert set(mutation.merge_runs([stale, (statuses, hashes)]).values()) == {"not checked"}
+    assert "killed" in mutation.merge_runs([same, (statuses, hashes)]).values()
