@@ -871,3 +871,16 @@ def test_loading_a_python_lambda_in_safe_mode_says_how_to_allow_it(keras, tmp_pa
     model.save(path)
     with pytest.raises(ValueError, match=r"safe_mode=False"):
         keras.models.load_model(path)
+
+
+@pytest.mark.behavior("layers.edges2.lstm.float32_outputs")
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_lstm_outputs_and_states_stay_float32(keras, adapter, return_sequences):
+    layer = keras.layers.LSTM(2, return_sequences=return_sequences, return_state=True)
+    x = _x(2, 3, 2)
+    got = adapter.to_numpy(list(layer(x)))
+    dtypes = [g.dtype for g in got]
+    assert dtypes == [np.dtype("float32")] * 3, f"got dtypes {dtypes} [LSTM(return_state=True)]"
+    assert_shape(got[0].shape, (2, 3, 2) if return_sequences else (2, 2), "LSTM output")
+    assert_allclose(got[0][:, -1] if return_sequences else got[0], got[1], **TOL,
+                    what="LSTM last output == returned h")
