@@ -48,9 +48,11 @@ def _list(got) -> list:
     return [np.asarray(y) for y in (got if isinstance(got, list | tuple) else [got])]
 
 
-def build(keras, spec: dict):
+def build(keras, spec: dict, *, model: bool = True, probe: bool = True):
     """(model, {layer name: layer}, probe): probe is a Model whose outputs are every node's
-    output in graph order, sharing the model's layers (so its weights)."""
+    output in graph order, sharing the model's layers (so its weights). A check that needs
+    only one of the two asks for it alone (the other is None): building a Keras model costs
+    more than running these small ones."""
     layers = {entry["name"]: make_layer(keras, entry) for entry in spec["layers"]}
 
     def inputs():
@@ -63,7 +65,9 @@ def build(keras, spec: dict):
             tensors[node["name"]] = layers[node["layer"]](args[0] if len(args) == 1 else args)
         return tensors
 
-    if spec["graph"] == "sequential":
+    if not model:
+        model = None
+    elif spec["graph"] == "sequential":
         (entry,) = spec["inputs"]
         model = keras.models.Sequential(
             [keras.Input(shape=tuple(entry["shape"]), dtype=entry["dtype"])]
@@ -75,10 +79,12 @@ def build(keras, spec: dict):
                                    _one([tensors[o] for o in spec["outputs"]]))
     # the probe: the same layers called again on fresh inputs (for a Sequential model, whose
     # inner graph is not part of the documented API) or on the model's own graph
-    fresh = inputs()
-    tensors = run(dict(fresh))
-    probe = keras.models.Model(list(fresh.values()), [tensors[n["name"]] for n in spec["nodes"]])
-    return model, layers, probe
+    if probe:
+        fresh = inputs()
+        tensors = run(dict(fresh))
+        probe = keras.models.Model(list(fresh.values()),
+                                   [tensors[n["name"]] for n in spec["nodes"]])
+    return model, layers, probe or None
 
 
 def make_optimizer(keras, name: str):
@@ -233,7 +239,7 @@ def _set_weights(layers, weights):
 def check_outputs(keras, model, tol: dict, reproduce: str = "") -> list[str]:
     """Raise Divergence naming the first layer call whose output differs from the record."""
     spec = model.spec
-    _, layers, probe = build(keras, spec)
+    _, layers, probe = build(keras, spec, model=False)
     got = predict_all(keras, spec, layers, probe, model.inputs(), model.weights())
     found = first_divergence(spec, got, model.outputs(), tol["rtol"], tol["atol"])
     if found:
@@ -245,7 +251,7 @@ def check_training(keras, model, tol: dict, reproduce: str = "") -> list[str]:
     """One train_on_batch from the recorded weights: raise Divergence on a different loss, or
     naming the first layer whose weights differ after the step."""
     spec = model.spec
-    built, layers, _ = build(keras, spec)
+    built, layers, _ = build(keras, spec, probe=False)
     _set_weights(layers, model.weights())
     optimizer, loss_name = model.entry["optimizer"], model.entry["loss"]
     loss, after = train_step(keras, spec, built, layers, model.inputs(), model.targets(),
