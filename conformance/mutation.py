@@ -176,8 +176,10 @@ def write(summary: dict, out: Path, *, diffs_from: dict[str, Path] | None = None
                       f"short): the score covers the others."]
     est = summary.get("estimate")
     if est and est.get("score") is not None:
+        left = est["sample_unchecked"]
         lines += ["", f"**Estimate with the unchecked mutants.** A uniform random sample of "
-                      f"{est['sample']} of the mutants the runs did not reach was checked: "
+                      f"{est['sample']} of the mutants the runs did not reach was checked"
+                      f"{f' ({left} of it not)' if left else ''}: "
                       f"{est['caught']} of its {est['judged']} judged mutants killed "
                       f"({100 * est['rate']:.1f} %, Wilson 95 % interval "
                       f"{100 * est['low']:.1f}-{100 * est['high']:.1f} %). Counting the "
@@ -210,8 +212,10 @@ def estimate(results: dict[str, str], equivalents: dict[str, str], sample: dict)
     centre = (rate + z * z / (2 * judged)) / (1 + z * z / judged)
     half = z * math.sqrt(rate * (1 - rate) / judged + z * z / (4 * judged ** 2)) / (
         1 + z * z / judged)
+    checked = len(sample["sample"]) - drawn["not checked"]  # a draw left unchecked is no data
     return {"population": len(population), "sample": len(sample["sample"]), "judged": judged,
-            "caught": caught, "judged_share": round(judged / len(sample["sample"]), 4),
+            "caught": caught, "sample_unchecked": drawn["not checked"],
+            "judged_share": round(judged / checked, 4),
             "rate": round(rate, 4), "low": round(centre - half, 4),
             "high": round(centre + half, 4)}
 
