@@ -251,11 +251,12 @@ def loss_model(keras):
     return model, case
 
 
-@functools.cache
 def evaluated_loss_model(keras):
-    """loss_model for the tests that only evaluate and predict (its weights never change):
-    built and compiled once, as building and tracing the recurrent model dominates them on
-    tf-keras. test_fit_on_masked_sequences trains a fresh one."""
+    """loss_model for the tests that only evaluate and predict. Built for each test: a model
+    cached across tests (to save its build and trace on tf-keras) broke on Keras 3's JAX
+    backend, whose variables were uninitialized by the time a later test evaluated it
+    ("'NoneType' object is not callable" in Variable.value), depending on which tests the
+    worker had run in between; tests stay independent."""
     return loss_model(keras)
 
 
