@@ -81,22 +81,30 @@ def function_of(mutant: str) -> str:
     return mutant.rsplit("__mutmut_", 1)[0]
 
 
-def merge_runs(runs: list[tuple[dict[str, str], dict[str, str]]]) -> dict[str, str]:
+def merge_runs(runs: list[tuple[dict[str, str], dict[str, str]]],
+               current: tuple[dict[str, str], dict[str, str]] | None = None) -> dict[str, str]:
     """Runs in order, oldest first (e.g. a long run at one commit, then reruns at later ones,
-    some with the test selection narrowed to a module). A function's source is the one of the
-    last run that has it; a run's statuses count only for functions whose source (hash) is the
-    same there, since mutmut numbers a function's mutants by position and a changed function's
-    numbers name other mutants. Tests only accumulate, so a mutant caught by any counting run
-    is caught; otherwise its status is the last one checked."""
-    current = {}
-    for _, hashes in runs:
-        current.update(hashes)
+    some with the test selection narrowed to a module). A function's source is the one of
+    ``current`` (``load_current``: today's mutants, which are then exactly the report's) or
+    else of the last run that has it; a run's statuses count only for functions whose source
+    (hash) is the same there, since mutmut numbers a function's mutants by position and a
+    changed function's numbers name other mutants. Tests only accumulate, so a mutant caught
+    by any counting run is caught; otherwise its status is the last one checked."""
+    if current is not None:
+        hashes_now = current[1]
+        runs = [*runs, current]
+    else:
+        hashes_now = {}
+        for _, hashes in runs:
+            hashes_now.update(hashes)
     results: dict[str, str] = {}
     for statuses, hashes in runs:
         for name, status in statuses.items():
             function = function_of(name)
-            if hashes.get(function) != current.get(function):
-                continue  # stale: that function changed after this run
+            if hashes.get(function) != hashes_now.get(function):
+                continue  # stale: that function changed (or is gone) since this run
+            if current is not None and name not in current[0]:
+                continue
             if results.get(name) in CAUGHT:
                 continue
             if status != "not checked" or name not in results:
@@ -246,7 +254,7 @@ def main(mutants_dirs: list[Path], out: Path, diffs: bool, note: str = "",
               f"(tox -e mutation)", file=sys.stderr)
         return 2
     runs = [load_run(d) for d in mutants_dirs]
-    results = merge_runs(runs + ([load_current(current)] if current else []))
+    results = merge_runs(runs, load_current(current) if current else None)
     where = {}
     for directory, (statuses, _) in zip(mutants_dirs, runs, strict=True):
         for name, status in statuses.items():
