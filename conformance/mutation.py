@@ -37,11 +37,6 @@ CAUGHT = ("killed", "segfault")  # the suite failed on the mutant
 # timeouts as caught would flatter the score. They are reported, outside the score.
 
 
-def load_results(mutants_dir: Path) -> dict[str, str]:
-    """{mutant name: status} from mutmut's ``*.meta`` files."""
-    return load_run(mutants_dir)[0]
-
-
 def load_run(mutants_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
     """({mutant name: status}, {function: hash of its source}) of one mutmut run; the function
     of ``reference_impl.losses.x_hinge__mutmut_3`` is ``reference_impl.losses.x_hinge``."""
@@ -82,14 +77,16 @@ def function_of(mutant: str) -> str:
 
 
 def merge_runs(runs: list[tuple[dict[str, str], dict[str, str]]],
-               current: tuple[dict[str, str], dict[str, str]] | None = None) -> dict[str, str]:
+               current: tuple[dict[str, str], dict[str, str]] | None = None,
+               origin: dict[str, int] | None = None) -> dict[str, str]:
     """Runs in order, oldest first (e.g. a long run at one commit, then reruns at later ones,
     some with the test selection narrowed to a module). A function's source is the one of
     ``current`` (``load_current``: today's mutants, which are then exactly the report's) or
     else of the last run that has it; a run's statuses count only for functions whose source
     (hash) is the same there, since mutmut numbers a function's mutants by position and a
     changed function's numbers name other mutants. Tests only accumulate, so a mutant caught
-    by any counting run is caught; otherwise its status is the last one checked."""
+    by any counting run is caught; otherwise its status is the last one checked. ``origin``,
+    if given, gets the index in ``runs`` of the run each status came from."""
     if current is not None:
         hashes_now = current[1]
         runs = [*runs, current]
@@ -98,7 +95,7 @@ def merge_runs(runs: list[tuple[dict[str, str], dict[str, str]]],
         for _, hashes in runs:
             hashes_now.update(hashes)
     results: dict[str, str] = {}
-    for statuses, hashes in runs:
+    for index, (statuses, hashes) in enumerate(runs):
         for name, status in statuses.items():
             function = function_of(name)
             if hashes.get(function) != hashes_now.get(function):
@@ -109,6 +106,8 @@ def merge_runs(runs: list[tuple[dict[str, str], dict[str, str]]],
                 continue
             if status != "not checked" or name not in results:
                 results[name] = status
+                if origin is not None:
+                    origin[name] = index
     return results
 
 
@@ -254,12 +253,10 @@ def main(mutants_dirs: list[Path], out: Path, diffs: bool, note: str = "",
               f"(tox -e mutation)", file=sys.stderr)
         return 2
     runs = [load_run(d) for d in mutants_dirs]
-    results = merge_runs(runs, load_current(current) if current else None)
-    where = {}
-    for directory, (statuses, _) in zip(mutants_dirs, runs, strict=True):
-        for name, status in statuses.items():
-            if results.get(name) == status and (status != "not checked" or name not in where):
-                where[name] = directory.parent
+    origin: dict[str, int] = {}
+    results = merge_runs(runs, load_current(current) if current else None, origin)
+    # the run a survivor's status came from holds its diff (``mutmut show`` there)
+    where = {name: mutants_dirs[i].parent for name, i in origin.items() if i < len(mutants_dirs)}
     equivalents = load_equivalents()
     summary = summarize(results, equivalents)
     if sample is not None:

@@ -24,7 +24,7 @@ def test_score_counts_caught_mutants_and_leaves_equivalents_out(tmp_path):
         "reference_impl.activations.xǁReLUǁcall__mutmut_1": 1,
         "reference_impl.activations.x_tanh__mutmut_1": None,  # not checked
     }}))
-    summary = mutation.summarize(mutation.load_results(tmp_path / "mutants"),
+    summary = mutation.summarize(mutation.load_run(tmp_path / "mutants")[0],
                                  {"reference_impl.losses.x_hinge__mutmut_3": "same value"})
     losses = summary["modules"]["reference_impl.losses"]
     assert (losses["killed"], losses["survived"], losses["no tests"], losses["timeout"],
@@ -81,7 +81,9 @@ def test_an_older_run_counts_only_for_functions_that_did_not_change(tmp_path):
                                        "reference_impl.losses.x_mae__mutmut_1": None,
                                        "reference_impl.losses.x_mae__mutmut_2": 1},
                     {"x_mse": "ccc", "x_mae": "bbb"})
-    merged = mutation.merge_runs([mutation.load_run(old), mutation.load_run(new)])
+    origin = {}
+    merged = mutation.merge_runs([mutation.load_run(old), mutation.load_run(new)], None, origin)
+    assert origin["reference_impl.losses.x_mae__mutmut_1"] == 0  # its diff is in the old run
     assert merged == {"reference_impl.losses.x_mse__mutmut_1": "survived",
                       "reference_impl.losses.x_mse__mutmut_2": "not checked",
                       "reference_impl.losses.x_mae__mutmut_1": "killed",  # unchanged: kept
