@@ -9,6 +9,10 @@ gradients come from ``reference_impl.autodiff``.
 __version__ = "0.1.0"
 __keras_api_version__ = "2"  # the Keras API it implements (the registry reads this)
 
+from reference_impl._memory import keep_freed_memory
+
+keep_freed_memory()
+
 from reference_impl import (
     activations,
     backend,
