@@ -63,17 +63,7 @@ class Tensor:
     # -- gradients ----------------------------------------------------------------------
     def backward(self, grad=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
-        order, seen = [], set()
-
-        def visit(t):
-            if id(t) in seen:
-                return
-            seen.add(id(t))
-            for parent in t._parents:
-                visit(parent)
-            order.append(t)
-
-        visit(self)
+        order = _topological_order(self)
         grads = {id(self): np.ones_like(self.data) if grad is None else np.asarray(grad)}
         for t in reversed(order):
             g = grads.pop(id(t), None)
@@ -167,6 +157,22 @@ class Variable(Tensor):
 
 
 # -- plumbing ---------------------------------------------------------------------------
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """``root`` and every tensor it depends on, each after its parents (depth first, parents in
+    order). A loop, not a recursive closure: such a closure refers to itself, and the cycle kept
+    the whole graph, every activation of the step, alive until the garbage collector came by."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        tensor, parents_done = stack.pop()
+        if parents_done:
+            order.append(tensor)
+        elif id(tensor) not in seen:
+            seen.add(id(tensor))
+            stack.append((tensor, True))
+            stack.extend((parent, False) for parent in reversed(tensor._parents))
+    return order
+
+
 def _data(x):
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -124,3 +126,18 @@ def test_no_grad_records_nothing():
     with ad.no_grad():
         y = w * 2.0
     assert y._parents == () and not y.requires_grad
+
+
+def test_a_backward_pass_leaves_no_reference_cycle():
+    """The step's graph (every activation) must be freed by reference counting when the step
+    ends, not kept until the garbage collector runs (a recursive closure in backward did that)."""
+    x = ad.watch(np.ones((3, 3), np.float32))
+    gc.collect()
+    gc.disable()
+    try:
+        loss = ad.reduce_sum(ad.multiply(ad.add(x, x), x))
+        loss.backward()
+        del loss
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
