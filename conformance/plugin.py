@@ -129,7 +129,7 @@ def _tune_gc() -> None:
     """Fewer, cheaper garbage collections: the framework's import leaves hundreds of thousands
     of long-lived objects that every full collection would scan again (freeze moves them out of
     its reach), and tracing a model allocates objects by the thousand. On tfkeras-legacy the
-    suite took 113 s with Python's defaults, 99 s so; no test depends on when a collection runs."""
+    suite took 113 s with Python's defaults, 95 s so; no test depends on when a collection runs."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
