@@ -54,26 +54,31 @@ def differences(got, expected, path="config") -> list[str]:
     return [] if got == expected else [f"{path}: got {got!r}, expected {expected!r}"]
 
 
-def built_layer(keras, name):
-    """The layer of case ``name``, built on an Input of its golden input's shape."""
+def built_layer(keras, adapter, name):
+    """The layer of case ``name``, built by a call on its golden input (a batch of zeros of the
+    recorded input shape for the config-only cases); returns the layer and its input tensors.
+
+    The recorder built each layer on a ``keras.Input`` of the same shape: a config holds the
+    constructor arguments, not how the layer was built, and an eager call skips the symbolic
+    build that costs tf-keras a traced cuDNN variant per recurrent layer (test_layer_values and
+    the spec graphs build layers on Inputs).
+    """
     case = golden.case("layer_configs", name)
     if case["source"] == "layers":
         xs = golden.case("layers", name).input("x")
-        shapes = [x.shape[1:] for x in xs]
-        dtype = "int32" if xs[0].dtype.kind == "i" else "float32"
     else:
-        shapes = [tuple(case["input_shape"])]
         dtype = "int32" if case["layer"]["class"] == "Embedding" else "float32"
-    inputs = [keras.Input(shape=tuple(s), dtype=dtype) for s in shapes]
+        xs = [np.zeros((1, *case["input_shape"]), dtype=dtype)]
+    tensors = [adapter.to_tensor(x, dtype=x.dtype.name) for x in xs]
     layer = build_layer(keras, case["layer"])
-    outputs = layer(inputs if len(inputs) > 1 else inputs[0])
-    return layer, inputs, outputs
+    layer(tensors if len(tensors) > 1 else tensors[0])
+    return layer, tensors
 
 
 @pytest.mark.behavior("layers.config.arguments")
 @pytest.mark.parametrize("name", CASES)
-def test_get_config_holds_the_keras2_arguments(keras, name):
-    layer, _, _ = built_layer(keras, name)
+def test_get_config_holds_the_keras2_arguments(keras, adapter, name):
+    layer, _ = built_layer(keras, adapter, name)
     expected = normalized(golden.case("layer_configs", name).expected["config"])
     problems = differences(normalized(layer.get_config()), expected)
     assert not problems, (f"{type(layer).__name__}.get_config() differs from tf-keras 2.21 "
@@ -84,13 +89,11 @@ def test_get_config_holds_the_keras2_arguments(keras, name):
 @pytest.mark.parametrize("name", VALUE_CASES)
 def test_from_config_rebuilds_a_layer_with_the_same_outputs(keras, adapter, name):
     values = golden.case("layers", name)
-    layer, _, _ = built_layer(keras, name)
+    layer, xs = built_layer(keras, adapter, name)
     clone = type(layer).from_config(layer.get_config())
-    # The clone is called on the golden inputs directly (a layer is callable on tensors): the
-    # first call builds its weights, the second computes with the golden ones. The outputs of
-    # a layer inside a model are test_layer_values's; building a second graph for the clone
-    # (a recurrent layer's costs tf-keras far more than running it) would add nothing here.
-    xs = [adapter.to_tensor(x, dtype=x.dtype.name) for x in values.input("x")]
+    # The clone is called on the golden inputs too: the first call builds its weights, the
+    # second computes with the golden ones. The outputs of a layer inside a model are
+    # test_layer_values's.
     clone(xs if len(xs) > 1 else xs[0])
     clone.set_weights(values.input("weights"))
     got = adapter.to_numpy(clone(xs if len(xs) > 1 else xs[0]))
@@ -105,8 +108,8 @@ def test_from_config_rebuilds_a_layer_with_the_same_outputs(keras, adapter, name
 
 @pytest.mark.behavior("layers.config.from_config_round_trip")
 @pytest.mark.parametrize("name", [n for n in CASES if n not in VALUE_CASES])
-def test_from_config_keeps_the_config(keras, name):
-    layer, _, _ = built_layer(keras, name)
+def test_from_config_keeps_the_config(keras, adapter, name):
+    layer, _ = built_layer(keras, adapter, name)
     config = layer.get_config()
     clone = type(layer).from_config(config)
     problems = differences(normalized(clone.get_config()), normalized(config))
