@@ -286,6 +286,7 @@ def plot(table: Table) -> bytes | None:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     except ImportError:
         return None
     operations = table.operations
@@ -308,8 +309,17 @@ def plot(table: Table) -> bytes | None:
         ax.set_yticks(range(len(rows)), [row.workload for row in rows], fontsize=8)
         ax.invert_yaxis()
         ax.set_xscale("log")
+        # ticks at 1, 2 and 5 of each decade (at 1 only where the panel spans three decades or
+        # more), labelled in s/ms/µs; matplotlib's own labels of a panel that spans less than
+        # two decades are minor ones that overprint each other
+        times = [c.timing.median for row in rows for c in row.cells if c.timing]
+        decades = math.log10(max(times) / min(times)) if times else 0.0
+        subs = (1.0,) if decades >= 3 else (1.0, 2.0, 5.0)
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_time(x)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_title(op, fontsize=10)
-        ax.set_xlabel("seconds per call (log scale)", fontsize=8)
+        ax.set_xlabel("time per call (log scale)", fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
         ax.grid(axis="x", which="major", alpha=0.3)
     for ax in list(axes.flat)[len(operations):]:
