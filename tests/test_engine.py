@@ -322,3 +322,26 @@ def test_the_reference_keeps_freed_memory_for_the_next_step():
     from reference_impl._memory import keep_freed_memory
 
     assert keep_freed_memory() is True
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_adam_by_blocks_gives_the_whole_array_update_bit_for_bit(monkeypatch, amsgrad, order):
+    from reference_impl.optimizers import base
+
+    def run(block):
+        monkeypatch.setattr(base, "BLOCK", block)
+        rng = np.random.default_rng(1)
+        variable = keras.backend.variable(np.asarray(rng.standard_normal((77, 50)),
+                                                     dtype="float32", order=order))
+        data, initial = variable.data, variable.data.copy()
+        optimizer = keras.optimizers.Adam(learning_rate=0.01, amsgrad=amsgrad)
+        for _ in range(3):  # gradients of the other order too: they are read, never written
+            grad = rng.standard_normal((77, 50)).astype("float32")
+            optimizer.apply_gradients([(grad if order == "C" else grad.T.copy().T, variable)])
+        assert variable.data is data, "the update is in place"
+        assert np.all(data != initial), "every weight moved"
+        return data
+
+    # 3850 elements: three blocks of 1024 and a remainder; an F-ordered array goes whole
+    np.testing.assert_array_equal(run(1024), run(1 << 30))

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from reference_impl.optimizers.base import Optimizer
+from reference_impl.optimizers.base import Optimizer, blocks
 
 
 class Adam(Optimizer):
@@ -21,7 +21,14 @@ class Adam(Optimizer):
         # a Python float: a NumPy float64 scalar would promote the float32 arrays to float64
         lr = (self.current_learning_rate() * math.sqrt(1 - self.beta_2 ** step)
               / (1 - self.beta_1 ** step))
-        m, v = self.slot(variable, "m"), self.slot(variable, "v")
+        arrays = [variable.data, np.ascontiguousarray(grad), self.slot(variable, "m"),
+                  self.slot(variable, "v")]
+        if self.amsgrad:
+            arrays.append(self.slot(variable, "vhat"))
+        for block in blocks(*arrays):
+            self._update_block(lr, *block)
+
+    def _update_block(self, lr, w, grad, m, v, v_max=None):
         scratch = grad - m  # one scratch array, reused by every step below
         scratch *= 1 - self.beta_1
         m += scratch  # m += (g - m) * (1 - b1)
@@ -29,15 +36,14 @@ class Adam(Optimizer):
         scratch -= v
         scratch *= 1 - self.beta_2
         v += scratch  # v += (g * g - v) * (1 - b2)
-        if self.amsgrad:
-            v_max = self.slot(variable, "vhat")
+        if v_max is not None:  # amsgrad
             np.maximum(v_max, v, out=v_max)
             v = v_max
         step = m * lr
         np.sqrt(v, out=scratch)
         scratch += self.epsilon
         step /= scratch
-        variable.data -= step  # w -= lr * m / (sqrt(v) + epsilon)
+        w -= step  # w -= lr * m / (sqrt(v) + epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

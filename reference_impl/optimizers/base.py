@@ -7,6 +7,21 @@ import numpy as np
 
 from reference_impl import autodiff as ad
 
+BLOCK = 1 << 15  # elements; 128 KiB of float32 per array: a block of each stays in the cache
+
+
+def blocks(*arrays):
+    """Aligned slices of same-shaped arrays, as flat views. An elementwise update with a dozen
+    passes, done block by block, reads each array from the cache on all but its first pass
+    rather than from memory on each (Adam on a 784x500 kernel: about 2x faster). Every element
+    is computed alone, so the numbers are the same. Arrays not all C-contiguous come whole."""
+    if not all(a.flags.c_contiguous for a in arrays):
+        yield arrays
+        return
+    flat = [a.reshape(-1) for a in arrays]
+    for start in range(0, flat[0].size, BLOCK):
+        yield [f[start:start + BLOCK] for f in flat]
+
 
 class Optimizer:
     """Subclasses write ``update(variable, grad)``, which updates one variable's array (and its
