@@ -336,7 +336,7 @@ def test_adam_by_blocks_gives_the_whole_array_update_bit_for_bit(monkeypatch, am
                                                      dtype="float32", order=order))
         data, initial = variable.data, variable.data.copy()
         optimizer = keras.optimizers.Adam(learning_rate=0.01, amsgrad=amsgrad)
-        for _ in range(3):  # gradients of the other order too: they are read, never written
+        for _ in range(3):  # gradients in the variable's memory order too
             grad = rng.standard_normal((77, 50)).astype("float32")
             optimizer.apply_gradients([(grad if order == "C" else grad.T.copy().T, variable)])
         assert variable.data is data, "the update is in place"
