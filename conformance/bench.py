@@ -286,7 +286,6 @@ def plot(table: Table) -> bytes | None:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     except ImportError:
         return None
     operations = table.operations
@@ -308,16 +307,7 @@ def plot(table: Table) -> bytes | None:
             ax.barh(ys, values, height=bar, color=colours[i % len(colours)], label=run.label)
         ax.set_yticks(range(len(rows)), [row.workload for row in rows], fontsize=8)
         ax.invert_yaxis()
-        ax.set_xscale("log")
-        # ticks at 1, 2 and 5 of each decade (at 1 only where the panel spans three decades or
-        # more), labelled in s/ms/µs; matplotlib's own labels of a panel that spans less than
-        # two decades are minor ones that overprint each other
-        times = [c.timing.median for row in rows for c in row.cells if c.timing]
-        decades = math.log10(max(times) / min(times)) if times else 0.0
-        subs = (1.0,) if decades >= 3 else (1.0, 2.0, 5.0)
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_time(x)))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        time_axis(ax, [c.timing.median for row in rows for c in row.cells if c.timing])
         ax.set_title(op, fontsize=10)
         ax.set_xlabel("time per call (log scale)", fontsize=8)
         ax.tick_params(axis="x", labelsize=8)
@@ -335,6 +325,20 @@ def plot(table: Table) -> bytes | None:
 
 
 # -- files --------------------------------------------------------------------------------
+def time_axis(ax, times: list[float]) -> None:
+    """A log-scale time axis with ticks at 1, 2 and 5 of each decade (at 1 only where the times
+    span three decades or more), labelled in s/ms/µs: matplotlib's own labels of a panel that
+    spans less than two decades are minor ones that overprint each other."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    decades = math.log10(max(times) / min(times)) if times else 0.0
+    subs = (1.0,) if decades >= 3 else (1.0, 2.0, 5.0)
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_time(x)))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def write(comparison: Comparison, directory: Path) -> tuple[list[Path], list[str]]:
     """bench.md, bench.html (plots inline) and the plots as bench-<n>.png; returns the files
     written and warnings for the user (matplotlib missing)."""

@@ -178,6 +178,39 @@ def test_html_is_self_contained_with_inline_plots(two_runs, tmp_path):
     assert "![CPU (AMD EPYC 9654, 2 cores)](bench-1.png)" in (out / "bench.md").read_text()
 
 
+def _tick_labels(times):
+    """The labelled major ticks of a time axis drawn for ``times`` (seconds)."""
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    try:
+        ax.barh(range(len(times)), times)
+        bench.time_axis(ax, times)
+        fig.canvas.draw()
+        low, high = ax.get_xlim()
+        return [t.get_text() for t, x in zip(ax.get_xticklabels(), ax.get_xticks(), strict=True)
+                if low <= x <= high and t.get_text()]
+    finally:
+        plt.close(fig)
+
+
+def test_a_narrow_time_axis_is_labelled_at_1_2_and_5_in_time_units():
+    # 3 ms .. 40 ms: about one decade, where matplotlib alone labels minor ticks that overlap
+    labels = _tick_labels([0.003, 0.04])
+    assert {"5 ms", "10 ms", "20 ms"} <= set(labels), labels
+    assert all(re.fullmatch(r"[125]0{0,2} (s|ms|µs)", text) for text in labels), labels
+
+
+def test_a_wide_time_axis_is_labelled_once_per_decade():
+    labels = _tick_labels([2e-5, 0.5])  # 20 µs .. 0.5 s: more than four decades
+    assert {"100 µs", "1 ms", "10 ms", "100 ms"} <= set(labels), labels
+    assert not any(text.startswith(("2", "5")) for text in labels), labels
+
+
 def test_without_matplotlib_the_tables_are_still_written(two_runs, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
     written, warnings = bench.write(bench.compare([bench.load(p) for p in two_runs]),
