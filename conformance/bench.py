@@ -324,7 +324,6 @@ def plot(table: Table) -> bytes | None:
     return buffer.getvalue()
 
 
-# -- files --------------------------------------------------------------------------------
 def time_axis(ax, times: list[float]) -> None:
     """A log-scale time axis with ticks at 1, 2 and 5 of each decade (at 1 only where the times
     span three decades or more), labelled in s/ms/µs: matplotlib's own labels of a panel that
@@ -339,6 +338,7 @@ def time_axis(ax, times: list[float]) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
+# -- files --------------------------------------------------------------------------------
 def write(comparison: Comparison, directory: Path) -> tuple[list[Path], list[str]]:
     """bench.md, bench.html (plots inline) and the plots as bench-<n>.png; returns the files
     written and warnings for the user (matplotlib missing)."""
