@@ -60,11 +60,19 @@ def _load_tf_keras(legacy: bool) -> ModuleType:
             "run tfkeras and tfkeras-legacy in separate processes"
         )
     os.environ["TF_USE_LEGACY_KERAS"] = "1" if legacy else "0"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    _tensorflow_defaults()
     if legacy:
         importlib.import_module("tf_keras")  # fails early and clearly when tf-keras is missing
     tf = importlib.import_module("tensorflow")
     return tf.keras
+
+
+def _tensorflow_defaults() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow turns oneDNN on by itself only on CPUs with AVX-512 or AMX. Without it (seen on
+    # an AVX2-only AMD EPYC) its CPU kernels refuse channels_first conv and pooling ("only
+    # supports NHWC"), so the oracle's answers would depend on the host the suite runs on.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 
 def _legacy_flag() -> bool:
@@ -78,6 +86,8 @@ def _load_keras3(backend: str) -> ModuleType:
             f"keras was already imported with KERAS_BACKEND={current}; cannot switch to {backend}"
         )
     os.environ["KERAS_BACKEND"] = backend
+    if backend == "tensorflow":
+        _tensorflow_defaults()
     keras = importlib.import_module("keras")
     if keras.backend.backend() != backend:
         raise ImplementationError(

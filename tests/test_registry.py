@@ -67,3 +67,25 @@ def test_reference_is_keras_2_on_numpy():
 def test_module_prefix_loads_any_namespace():
     impl = registry.load("module:reference_impl")
     assert impl.name == "module:reference_impl" and impl.keras.__name__ == "reference_impl"
+
+
+@pytest.mark.parametrize("name", ["tfkeras", "tfkeras-legacy", "keras-tensorflow"])
+@pytest.mark.parametrize("preset, expected", [(None, "1"), ("0", "0")])
+def test_tensorflow_gets_onednn_unless_the_user_chose(name, preset, expected):
+    # Without oneDNN, TF's CPU kernels refuse channels_first conv on AVX2-only hosts.
+    code = textwrap.dedent(f"""
+        import os, sys
+        os.environ.pop("TF_ENABLE_ONEDNN_OPTS", None)
+        if {preset!r} is not None:
+            os.environ["TF_ENABLE_ONEDNN_OPTS"] = {preset!r}
+        sys.modules["tensorflow"] = sys.modules["tf_keras"] = sys.modules["keras"] = None
+        from conformance import registry
+        try:
+            registry.load({name!r})
+        except registry.ImplementationError:
+            pass
+        print(os.environ.get("TF_ENABLE_ONEDNN_OPTS"))
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=REPO)
+    assert result.stdout.strip() == expected, result.stderr
