@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 SCHEMA_VERSION = 1
 # Test outcomes in the report. A "deviation" is a failure listed in the expectations.
@@ -100,6 +101,10 @@ _env = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+
+
+# dotted ids may wrap at their dots (preprocessing.<wbr>image), not inside a word
+_env.filters["break_at_dots"] = lambda text: markupsafe.Markup(".<wbr>").join(str(text).split("."))
 
 
 def render(template: str, **context) -> str:
