@@ -37,9 +37,35 @@ def behavior_status(test_outcomes) -> str:
     return "untested"
 
 
+# settings that change how an implementation computes or how fast (oneDNN kernels, XLA's
+# optimisation level, thread pools), recorded so that two reports can be told apart
+SETTINGS = ("KERAS_BACKEND", "TF_USE_LEGACY_KERAS", "TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS",
+            "TF_NUM_INTEROP_THREADS", "TF_NUM_INTRAOP_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def this_environment(packages: dict) -> dict:
+    """Where the run happened: Python, OS, CPU model, packages and the SETTINGS that are set."""
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "cpu": cpu_model(), "packages": packages,
+            "settings": {name: os.environ[name] for name in SETTINGS if name in os.environ}}
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def build(*, implementation: dict, packages: dict, catalog: dict, tests: list[dict],
-          run: dict, warnings: list[str], suite_version: str) -> dict:
-    """The report dict. ``catalog`` maps id -> Behavior; ``tests`` are per-test dicts.
+          run: dict, warnings: list[str], suite_version: str,
+          environment: dict | None = None) -> dict:
+    """The report dict. ``catalog`` maps id -> Behavior; ``tests`` are per-test dicts;
+    ``environment`` is this machine's unless given (a merge keeps its shards').
 
     Tests are sorted by node id, so serial, parallel and merged sharded runs of the same tests
     give the same document (durations and run details aside)."""
@@ -62,8 +88,7 @@ def build(*, implementation: dict, packages: dict, catalog: dict, tests: list[di
         "schema_version": SCHEMA_VERSION,
         "suite": {"name": "keras-conformance", "version": suite_version},
         "implementation": implementation,
-        "environment": {"python": platform.python_version(), "platform": platform.platform(),
-                        "packages": packages},
+        "environment": environment or this_environment(packages),
         "run": run,
         "summary": _summary(behaviors, tests),
         "behaviors": behaviors,

@@ -136,10 +136,15 @@ def test_two_shards_merge_into_the_unsharded_report(toy):
     shards = shard_runs(toy)
     sizes = [len(json.loads(p.read_text())["tests"]) for p in shards]
     assert all(sizes) and sum(sizes) == 16, sizes  # both shards ran something
+    for path in shards:  # as if the shards ran on another machine than the one merging them
+        shard = json.loads(path.read_text())
+        shard["environment"]["cpu"] = "the shards' CPU"
+        path.write_text(json.dumps(shard))
     result = merge(toy, *shards)
     assert result.returncode == 0, result.stderr
     merged = json.loads((toy.root / "merged" / "report.json").read_text())
     assert comparable(merged) == comparable(serial)
+    assert merged["environment"]["cpu"] == "the shards' CPU"  # not the merging machine's
     gate = subprocess.run([sys.executable, "-m", "conformance", "gate", "--baseline",
                            str(toy.root / "merged" / "report.json"), "--report",
                            str(toy.root / "merged" / "report.json")],

@@ -29,7 +29,8 @@ def test_report_has_every_documented_field(project):
                            "summary", "behaviors", "tests", "warnings"}
     assert set(report["implementation"]) == {"name", "version", "backend", "device",
                                              "keras_major", "adapter"}
-    assert {"python", "platform", "packages"} <= set(report["environment"])
+    assert {"python", "platform", "cpu", "packages", "settings"} <= set(report["environment"])
+    assert report["environment"]["cpu"], "the CPU model names the machine the run used"
     assert {"pytest", "hypothesis", "numpy"} <= set(report["environment"]["packages"])
     assert {"status", "complete", "started", "finished", "duration_s", "exit_status",
             "hypothesis_profile", "command"} <= set(report["run"])
@@ -67,3 +68,15 @@ def test_markdown_and_html_say_the_run_was_incomplete(tmp_path):
     report_mod.write(report, tmp_path)
     assert "**incomplete**" in (tmp_path / "report.md").read_text()
     assert "Incomplete run" in (tmp_path / "report.html").read_text()
+
+
+def test_environment_records_the_settings_that_change_how_keras_computes(monkeypatch):
+    for name in report_mod.SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    monkeypatch.setenv("XLA_FLAGS", "--xla_backend_optimization_level=0")
+    monkeypatch.setenv("HOME_UNRELATED", "x")
+    env = report_mod.this_environment({"numpy": "2.0"})
+    assert env["settings"] == {"TF_ENABLE_ONEDNN_OPTS": "1",
+                               "XLA_FLAGS": "--xla_backend_optimization_level=0"}
+    assert env["packages"] == {"numpy": "2.0"}
