@@ -54,8 +54,7 @@ def merge(reports: list[dict], names: list[str]) -> dict:
         "expectations": first["run"].get("expectations", []),
     }
     return report_mod.build(
-        implementation=first["implementation"], packages=first["environment"]["packages"],
-        environment=first["environment"],
+        implementation=first["implementation"], environment=first["environment"],
         catalog=catalog, tests=tests, run=run,
         warnings=sorted({w for r in reports for w in r.get("warnings", [])}),
         suite_version=first["suite"]["version"],

@@ -364,7 +364,8 @@ class ConformanceRun:
             run["note"] = ("written while running: if the run has ended, the test process "
                            "died before it finished")
         report = report_mod.build(
-            implementation=self.impl.as_dict(), packages=self.impl.packages,
+            implementation=self.impl.as_dict(),
+            environment=report_mod.this_environment(self.impl.packages),
             catalog=self.behaviors, tests=list(self.results.values()), run=run,
             warnings=sorted(set(self.warnings)), suite_version=conformance.__version__,
         )
@@ -481,7 +482,7 @@ def _write_error_report(name: str, report_dir: Path, error: str) -> None:
     try:
         report = report_mod.build(
             implementation={"name": name, "version": None, "backend": None, "device": None},
-            packages={}, catalog={}, tests=[], warnings=[],
+            environment=report_mod.this_environment({}), catalog={}, tests=[], warnings=[],
             run={"status": "error", "complete": False, "error": error,
                  "started": _iso(time.time()), "duration_s": 0.0},
             suite_version=conformance.__version__,

@@ -61,11 +61,10 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def build(*, implementation: dict, packages: dict, catalog: dict, tests: list[dict],
-          run: dict, warnings: list[str], suite_version: str,
-          environment: dict | None = None) -> dict:
-    """The report dict. ``catalog`` maps id -> Behavior; ``tests`` are per-test dicts;
-    ``environment`` is this machine's unless given (a merge keeps its shards').
+def build(*, implementation: dict, environment: dict, catalog: dict, tests: list[dict],
+          run: dict, warnings: list[str], suite_version: str) -> dict:
+    """The report dict. ``environment`` is this_environment(...) of the machine that ran the
+    tests; ``catalog`` maps id -> Behavior; ``tests`` are per-test dicts.
 
     Tests are sorted by node id, so serial, parallel and merged sharded runs of the same tests
     give the same document (durations and run details aside)."""
@@ -88,7 +87,7 @@ def build(*, implementation: dict, packages: dict, catalog: dict, tests: list[di
         "schema_version": SCHEMA_VERSION,
         "suite": {"name": "keras-conformance", "version": suite_version},
         "implementation": implementation,
-        "environment": environment or this_environment(packages),
+        "environment": environment,
         "run": run,
         "summary": _summary(behaviors, tests),
         "behaviors": behaviors,

@@ -112,7 +112,8 @@ def _report(name="toy", outcomes=("passed", "failed", "deviation")) -> dict:
     ]
     return report_mod.build(
         implementation={"name": name, "version": "1", "backend": "numpy", "device": "CPU"},
-        packages={}, catalog={b.id: b for b in BEHAVIORS}, tests=tests, warnings=[],
+        environment=report_mod.this_environment({}), catalog={b.id: b for b in BEHAVIORS},
+        tests=tests, warnings=[],
         suite_version="0", run={"status": "complete", "complete": True, "started": "t",
                                 "duration_s": 1.0, "command": "pytest conformance/suite"})
 

@@ -61,7 +61,8 @@ def test_behaviour_status_is_the_worst_of_its_tests():
 def test_markdown_and_html_say_the_run_was_incomplete(tmp_path):
     report = report_mod.build(
         implementation={"name": "x", "version": "1", "backend": "b", "device": "CPU"},
-        packages={}, catalog={}, tests=[], warnings=[], suite_version="0",
+        environment=report_mod.this_environment({}), catalog={}, tests=[], warnings=[],
+        suite_version="0",
         run={"status": "running", "complete": False, "started": "t", "duration_s": 1.0,
              "note": "the test process died"},
     )
