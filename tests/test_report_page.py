@@ -185,6 +185,21 @@ def test_area_bars_add_up(report_page):
 
 
 @pytest.mark.parametrize("page", ["report_page", "matrix_page"])
+def test_area_names_wrap_only_after_a_dot(page, request):
+    # "preprocessing.image" in a narrow column must not break as "preprocessing.imag|e"
+    dom = parse(request.getfixturevalue(page).read_text())
+    buttons = [b for b in dom.iter("button", class_="area-link")
+               if b.attrs["data-area"] == "layers.core"]
+    assert buttons, "no area button for layers.core"
+    for button in buttons:
+        assert button.text() == "layers.core"
+        assert [c.tag for c in button.children if isinstance(c, Node)] == ["wbr"]
+        assert isinstance(button.children[0], str) and button.children[0].endswith(".")
+    break_at_dots = report_mod._env.filters["break_at_dots"]
+    assert str(break_at_dots("a.b<c>")) == "a.<wbr>b&lt;c&gt;"  # the name itself is escaped
+
+
+@pytest.mark.parametrize("page", ["report_page", "matrix_page"])
 def test_pages_are_self_contained(page, request):
     html = request.getfixturevalue(page).read_text()
     dom = parse(html)
