@@ -214,6 +214,15 @@ def test_an_empty_sequence_becomes_a_row_of_value(keras, data):
                        f"row {position} (the empty sequence) of {call_text(kwargs)}")
 
 
+@pytest.mark.behavior("preprocessing.sequence.pad_sequences.no_sequences")
+@pytest.mark.parametrize("maxlen", [1, 4])
+def test_no_sequences_give_zero_rows_of_maxlen(keras, maxlen):
+    # the documented result shape (len(sequences), maxlen) with len(sequences) == 0
+    got = pad(keras, [], maxlen=maxlen)
+
+    assert_array_equal(got, np.zeros((0, maxlen), dtype="int32"), f"pad_sequences([], {maxlen=})")
+
+
 INVALID_SIDES = ["middle", "both", "start", "end", "left", ""]
 
 
