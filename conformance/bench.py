@@ -164,11 +164,14 @@ def compare(runs: list[Run], base: str | None = None) -> Comparison:
 
 
 def _label(runs: list[Run]) -> None:
-    counts: dict[str, int] = {}
+    # columns share a table only within one machine and device: the same implementation run on
+    # two machines keeps its plain name in each table
+    counts: dict[tuple, int] = {}
     for run in runs:
-        counts[run.impl] = counts.get(run.impl, 0) + 1
+        counts[(run.impl, run.where)] = counts.get((run.impl, run.where), 0) + 1
     for run in runs:
-        run.label = run.impl if counts[run.impl] == 1 else f"{run.impl} ({Path(run.path).name})"
+        run.label = (run.impl if counts[(run.impl, run.where)] == 1
+                     else f"{run.impl} ({Path(run.path).name})")
 
 
 def _is(run: Run, name: str) -> bool:
@@ -370,11 +373,12 @@ def write(comparison: Comparison, directory: Path) -> tuple[list[Path], list[str
 
 
 def expand(paths: list[str]) -> list[Path]:
-    """Files as given; a directory stands for its ``*.json`` files in name order."""
+    """Files as given; a directory stands for its ``*.json`` files in name order, then those of
+    its subdirectories (one per further machine, say)."""
     files = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(path.glob("*.json"))
+            found = sorted(path.glob("*.json")) + sorted(path.glob("*/*.json"))
             if not found:
                 raise ReportError(f"{path}: a directory without benchmark JSON files")
             files += found

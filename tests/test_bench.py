@@ -144,9 +144,19 @@ def test_devices_of_one_machine_are_never_in_one_ratio(tmp_path):
     assert [t.device for t in comparison.tables] == ["CPU (AMD EPYC 9654, 2 cores)",
                                                      "GPU (NVIDIA H200) x1"]
     assert all(t.rows[0].cells[0].ratio == 1.0 for t in comparison.tables)
-    # two runs of one implementation: the columns say which file is which
-    assert [r.label for r in runs] == ["tfkeras (tfkeras-cpu.json)", "tfkeras (tfkeras-gpu.json)"]
+    # one implementation in two tables: each column is plainly "tfkeras"; --base can still
+    # name a file
+    assert [r.label for r in runs] == ["tfkeras", "tfkeras"]
     assert bench.compare(runs, base="tfkeras-gpu").tables[1].base is runs[1]
+
+
+def test_two_runs_of_one_implementation_in_one_table_say_which_file(tmp_path):
+    (tmp_path / "b").mkdir()
+    runs = [bench.load(_bench_file(tmp_path, "jax", {"evaluate/mlp": 2.0})),
+            bench.load(_bench_file(tmp_path / "b", "jax-again", {"evaluate/mlp": 1.0},
+                                   impl="jax"))]
+    [table] = bench.compare(runs).tables
+    assert [r.label for r in table.runs] == ["jax (jax.json)", "jax (jax-again.json)"]
 
 
 def test_every_markdown_row_names_the_device(two_runs):
@@ -244,6 +254,11 @@ def test_geometric_mean_ignores_missing_cells(tmp_path):
 
 def test_a_directory_stands_for_its_json_files(two_runs, tmp_path):
     assert bench.expand([str(tmp_path)]) == sorted(two_runs)
+    # and then for those of its subdirectories (another machine's runs), not deeper
+    (tmp_path / "amd" / "old").mkdir(parents=True)
+    amd = _bench_file(tmp_path / "amd", "reference", {"evaluate/mlp": 3.0})
+    _bench_file(tmp_path / "amd" / "old", "reference", {"evaluate/mlp": 9.0})
+    assert bench.expand([str(tmp_path)]) == [*sorted(two_runs), amd]
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ReportError, match="without benchmark JSON files"):
