@@ -17,6 +17,7 @@ import base64
 import io
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,12 +167,10 @@ def compare(runs: list[Run], base: str | None = None) -> Comparison:
 def _label(runs: list[Run]) -> None:
     # columns share a table only within one machine and device: the same implementation run on
     # two machines keeps its plain name in each table
-    counts: dict[tuple, int] = {}
+    counts = Counter((run.impl, run.where) for run in runs)
     for run in runs:
-        counts[(run.impl, run.where)] = counts.get((run.impl, run.where), 0) + 1
-    for run in runs:
-        run.label = (run.impl if counts[(run.impl, run.where)] == 1
-                     else f"{run.impl} ({Path(run.path).name})")
+        shared = counts[(run.impl, run.where)] > 1
+        run.label = f"{run.impl} ({Path(run.path).name})" if shared else run.impl
 
 
 def _is(run: Run, name: str) -> bool:
